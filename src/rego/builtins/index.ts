@@ -1,13 +1,25 @@
 // The builtin registry: every family is listed here explicitly (no registration by side effect).
 
+import { aggregatesBuiltins } from './aggregates.js';
+import { arraysBuiltins } from './arrays.js';
 import { comparisonBuiltins } from './comparison.js';
+import { graphBuiltins } from './graph.js';
 import { numbersBuiltins } from './numbers.js';
+import { objectsBuiltins } from './objects.js';
+import { setsBuiltins } from './sets.js';
+import { typechecksBuiltins } from './typechecks.js';
 import type { BuiltinDef } from './types.js';
 
 const families: BuiltinDef[][] = [
   // Each family file exports an array of definitions; add it here.
   comparisonBuiltins,
   numbersBuiltins,
+  aggregatesBuiltins,
+  arraysBuiltins,
+  setsBuiltins,
+  objectsBuiltins,
+  typechecksBuiltins,
+  graphBuiltins,
 ];
 
 export const builtins: ReadonlyMap<string, BuiltinDef> = new Map(families.flat().map((b) => [b.name, b]));
