@@ -300,6 +300,7 @@ const zoneElems: [string, E][] = [
   ['Z070000', E.ISO8601SecondsTZ], ['Z07:00:00', E.ISO8601ColonSecondsTZ], ['Z0700', E.ISO8601TZ],
   ['Z07:00', E.ISO8601ColonTZ], ['Z07', E.ISO8601ShortTZ],
 ];
+const isoZones: E[] = [E.ISO8601TZ, E.ISO8601ShortTZ, E.ISO8601ColonTZ, E.ISO8601SecondsTZ, E.ISO8601ColonSecondsTZ];
 const zeroElems = [E.ZeroMonth, E.ZeroDay, E.ZeroHour12, E.ZeroMinute, E.ZeroSecond, E.Year];
 
 /** Finds the first layout element, as Go's nextStdChunk. */
@@ -423,12 +424,11 @@ export function formatTime(t: GoTime, layout: string): string {
         break;
       case E.ISO8601TZ: case E.ISO8601ColonTZ: case E.ISO8601SecondsTZ: case E.ISO8601ShortTZ:
       case E.ISO8601ColonSecondsTZ:
-        if (c.offset === 0) {
+      case E.NumTZ: case E.NumColonTZ: case E.NumSecondsTz: case E.NumShortTZ: case E.NumColonSecondsTZ: {
+        if (c.offset === 0 && isoZones.includes(ch.std)) {
           out += 'Z';
           break;
         }
-      // falls through
-      case E.NumTZ: case E.NumColonTZ: case E.NumSecondsTz: case E.NumShortTZ: case E.NumColonSecondsTZ: {
         const colon = [E.ISO8601ColonTZ, E.NumColonTZ, E.ISO8601ColonSecondsTZ, E.NumColonSecondsTZ].includes(ch.std);
         const short = ch.std === E.NumShortTZ || ch.std === E.ISO8601ShortTZ;
         const secs = [E.ISO8601SecondsTZ, E.NumSecondsTz, E.ISO8601ColonSecondsTZ, E.NumColonSecondsTZ].includes(ch.std);
@@ -678,13 +678,12 @@ export function parseTime(layoutIn: string, valueIn: string): GoTime {
         }
         case E.ISO8601TZ: case E.ISO8601ShortTZ: case E.ISO8601ColonTZ: case E.ISO8601SecondsTZ:
         case E.ISO8601ColonSecondsTZ:
-          if (value[0] === 'Z') {
+        case E.NumTZ: case E.NumShortTZ: case E.NumColonTZ: case E.NumSecondsTz: case E.NumColonSecondsTZ: {
+          if (value[0] === 'Z' && isoZones.includes(ch.std)) {
             value = value.slice(1);
             utcZone = true;
             break;
           }
-        // falls through
-        case E.NumTZ: case E.NumShortTZ: case E.NumColonTZ: case E.NumSecondsTz: case E.NumColonSecondsTZ: {
           let sign: string, hh: string, mm: string, ss: string;
           const s = ch.std;
           if (s === E.ISO8601ColonTZ || s === E.NumColonTZ) {
