@@ -111,6 +111,8 @@ export interface CallTerm {
 export interface TemplateTerm {
   type: 'template';
   parts: (string | Term)[];
+  /** `with` modifiers of an embedded expression (`{a with input as x}`), by index in `parts`. */
+  with?: Record<number, WithModifier[]>;
   loc: Location;
 }
 
