@@ -1,0 +1,104 @@
+// The state of one evaluation: input, base data, per-evaluation caches and `with` overrides.
+// A prepared policy is shared by every request; a Ctx is created per evaluation and is cheap.
+
+import { RegoError, type Location } from '../errors.js';
+import type { BuiltinContext, HostHooks } from '../builtins/types.js';
+import type { Value } from '../value.js';
+
+/** A variable frame: one slot per variable of a rule (or function clause), undefined = unbound. */
+export type Frame = (Value | undefined)[];
+
+/** Continuation: called once per solution; returns true to stop enumerating. */
+export type Cont = () => boolean;
+
+export const NOT_COMPUTED: unique symbol = Symbol('not computed');
+
+export interface DataOverride {
+  path: string[];
+  value: Value;
+}
+
+export interface FnOverride {
+  /** Replacement function (called with evaluated args) or constant value. */
+  call?: (c: Ctx, args: Value[]) => Value | undefined;
+  value?: Value;
+}
+
+export interface EvalOptions {
+  strictBuiltinErrors?: boolean;
+  /** Stops runaway evaluations: each rule, function call and iteration step counts one. */
+  maxSteps?: number;
+  host?: HostHooks;
+  /** Fixed wall clock for time.now_ns (nanoseconds). */
+  nowNs?: bigint;
+}
+
+export class Ctx implements BuiltinContext {
+  input: Value | undefined;
+  data: Value;
+  /** Virtual document cache, indexed by rule-tree node id. Replaced wholesale inside `with`. */
+  cache: (Value | undefined | typeof NOT_COMPUTED)[];
+  /** Function results memo keyed by node id + canonical args; replaced inside `with`. */
+  fnCache: Map<string, Value | undefined> | null = null;
+  dataOverrides: DataOverride[] | null = null;
+  fnOverrides: Map<string, FnOverride> | null = null;
+  readonly strict: boolean;
+  steps = 0;
+  readonly maxSteps: number;
+  memo = new Map<string, Value>();
+  host: HostHooks;
+  location = '';
+  /** The policy's rule tree (typed loosely to keep eval/ independent of compiler/ types). */
+  tree: unknown = null;
+  private now: bigint | undefined;
+
+  constructor(input: Value | undefined, data: Value, cacheSize: number, opts: EvalOptions | undefined) {
+    this.input = input;
+    this.data = data;
+    this.cache = new Array(cacheSize).fill(NOT_COMPUTED);
+    this.strict = opts?.strictBuiltinErrors ?? false;
+    this.maxSteps = opts?.maxSteps ?? 0;
+    this.host = opts?.host ?? {};
+    this.now = opts?.nowNs;
+  }
+
+  nowNs(): bigint {
+    if (this.now === undefined) {
+      this.now = this.host.clockNs ? this.host.clockNs() : BigInt(Date.now()) * 1_000_000n;
+    }
+    return this.now;
+  }
+
+  /** Counts one unit of work against the budget. */
+  tick(loc: Location | undefined): void {
+    if (++this.steps > this.maxSteps && this.maxSteps > 0) {
+      throw new RegoError('eval_budget_error', `evaluation exceeded its budget of ${this.maxSteps} steps`, loc);
+    }
+  }
+
+  /** Everything `with` may change, captured so it can be restored around continuations. */
+  save(): SavedState {
+    return {
+      input: this.input,
+      cache: this.cache,
+      fnCache: this.fnCache,
+      dataOverrides: this.dataOverrides,
+      fnOverrides: this.fnOverrides,
+    };
+  }
+  restore(s: SavedState): void {
+    this.input = s.input;
+    this.cache = s.cache;
+    this.fnCache = s.fnCache;
+    this.dataOverrides = s.dataOverrides;
+    this.fnOverrides = s.fnOverrides;
+  }
+}
+
+export interface SavedState {
+  input: Value | undefined;
+  cache: (Value | undefined | typeof NOT_COMPUTED)[];
+  fnCache: Map<string, Value | undefined> | null;
+  dataOverrides: DataOverride[] | null;
+  fnOverrides: Map<string, FnOverride> | null;
+}

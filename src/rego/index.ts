@@ -1,0 +1,199 @@
+// The engine's public API: compile once, evaluate many times.
+//
+//   const policy = compile([{ file: 'policy.rego', source }], { data });
+//   const decide = policy.entrypoint('app/authz/allow');
+//   decide?.evaluate(input)   // → value, or undefined when the rule is undefined
+//
+// A Policy is immutable: replacing modules or data means compiling a new one, and the old one keeps
+// serving until the caller swaps its reference.
+
+import type { Module } from './ast.js';
+import { builtins as defaultBuiltins } from './builtins/index.js';
+import type { BuiltinDef, HostHooks } from './builtins/types.js';
+import { compileModules } from './compiler/index.js';
+import type { Planner } from './compiler/plan-body.js';
+import type { Eval, Step } from './compiler/plan-types.js';
+import type { RuleTree } from './compiler/ruletree.js';
+import { CompileErrors, RegoError } from './errors.js';
+import { getPath } from './eval/access.js';
+import { Ctx, type EvalOptions } from './eval/context.js';
+import { parseModule, parseQuery, parseTerm } from './parser/index.js';
+import type { Value } from './value.js';
+
+export { CompileErrors, RegoError } from './errors.js';
+export type { EvalOptions } from './eval/context.js';
+export type { HostHooks, BuiltinDef } from './builtins/types.js';
+export type { Value } from './value.js';
+export { parseModule, parseQuery, parseTerm } from './parser/index.js';
+
+export interface SourceFile {
+  file: string;
+  source: string;
+}
+
+export interface CompileOptions {
+  /** Base documents under `data`. */
+  data?: Value;
+  /** Default for evaluations: builtin errors become evaluation errors instead of undefined. */
+  strictBuiltinErrors?: boolean;
+  /** Default evaluation budget in steps (0 = unlimited). */
+  maxSteps?: number;
+  host?: HostHooks;
+  /** Extra or replacement builtins (e.g. host-specific ones). */
+  builtins?: BuiltinDef[];
+}
+
+export type ResultSet = Record<string, Value>[];
+
+export interface Entrypoint {
+  /** The value at the entrypoint for this input; undefined when undefined. Throws RegoError. */
+  evaluate(input: Value | undefined, opts?: EvalOptions): Value | undefined;
+}
+
+/** Parses and compiles modules. Throws CompileErrors listing every problem with its location. */
+export function compile(sources: SourceFile[], opts: CompileOptions = {}): Policy {
+  const modules: Module[] = [];
+  const errors: RegoError[] = [];
+  for (const s of sources) {
+    try {
+      modules.push(parseModule(s.source, s.file));
+    } catch (err) {
+      if (err instanceof RegoError) errors.push(err);
+      else throw err;
+    }
+  }
+  if (errors.length > 0) throw new CompileErrors(errors);
+  return compileParsed(modules, opts);
+}
+
+export function compileParsed(modules: Module[], opts: CompileOptions = {}): Policy {
+  let table: ReadonlyMap<string, BuiltinDef> = defaultBuiltins;
+  if (opts.builtins?.length) {
+    const m = new Map(defaultBuiltins);
+    for (const b of opts.builtins) m.set(b.name, b);
+    table = m;
+  }
+  const { tree, planner } = compileModules(modules, table);
+  return new Policy(tree, planner, opts.data ?? {}, opts, modules);
+}
+
+export class Policy {
+  private readonly entrypoints = new Map<string, Entrypoint | undefined>();
+
+  constructor(
+    private readonly tree: RuleTree,
+    private readonly planner: Planner,
+    readonly data: Value,
+    private readonly opts: CompileOptions,
+    readonly modules: readonly Module[],
+  ) {}
+
+  private ctx(input: Value | undefined, eo: EvalOptions | undefined): Ctx {
+    const c = new Ctx(input, this.data, this.tree.nodes.length, {
+      strictBuiltinErrors: eo?.strictBuiltinErrors ?? this.opts.strictBuiltinErrors,
+      maxSteps: eo?.maxSteps ?? this.opts.maxSteps,
+      host: eo?.host ?? this.opts.host,
+      nowNs: eo?.nowNs,
+    });
+    c.tree = this.tree;
+    return c;
+  }
+
+  /**
+   * A prepared evaluation of the document at `path` (`a/b/c`, `a.b.c` or `data.a.b.c`).
+   * undefined when neither rules nor base data exist at or below that path.
+   */
+  entrypoint(path: string): Entrypoint | undefined {
+    if (this.entrypoints.has(path)) return this.entrypoints.get(path);
+    const segs = splitPath(path);
+    const node = this.tree.find(segs);
+    const exists =
+      (node !== undefined && (node.hasRules || node.children.size > 0)) ||
+      getPath(this.data, segs) !== undefined ||
+      ancestorHasRules(this.tree, segs);
+    let ep: Entrypoint | undefined;
+    if (exists) {
+      const ev = this.planner.terms.dataRef(
+        segs.map((s) => ({ t: 'const', v: s, loc: { file: '', row: 0, col: 0, offset: 0 } })),
+        new Set(),
+        { file: '', row: 0, col: 0, offset: 0 },
+      ) as Eval;
+      ep = { evaluate: (input, eo) => ev(this.ctx(input, eo), []) };
+    }
+    this.entrypoints.set(path, ep);
+    return ep;
+  }
+
+  /** Runs a query (`data.x.p = v; ...`) and returns one row of variable bindings per solution. */
+  query(text: string, opts: EvalOptions & { input?: Value } = {}): ResultSet {
+    const prepared = this.prepareQuery(text);
+    return prepared.run(opts.input, opts);
+  }
+
+  prepareQuery(text: string): PreparedQuery {
+    const body = parseQuery(text, 'query');
+    const errors: RegoError[] = [];
+    this.planner.errors.length = 0;
+    const q = this.planner.planQuery(body, 'query');
+    errors.push(...this.planner.errors);
+    this.planner.errors.length = 0;
+    if (errors.length > 0) throw new CompileErrors(errors);
+    return new PreparedQuery(q.step, q.nslots, q.vars, (input, eo) => this.ctx(input, eo));
+  }
+}
+
+export class PreparedQuery {
+  constructor(
+    private readonly step: Step,
+    private readonly nslots: number,
+    private readonly vars: [string, number][],
+    private readonly makeCtx: (input: Value | undefined, eo: EvalOptions | undefined) => Ctx,
+  ) {}
+
+  run(input: Value | undefined, opts?: EvalOptions): ResultSet {
+    const c = this.makeCtx(input, opts);
+    const f = new Array(this.nslots);
+    const rows: ResultSet = [];
+    this.step(c, f, () => {
+      const row: Record<string, Value> = {};
+      for (const [name, slot] of this.vars) {
+        const v = f[slot];
+        if (v !== undefined) row[name] = v;
+      }
+      rows.push(row);
+      return false;
+    });
+    return rows;
+  }
+}
+
+function splitPath(path: string): string[] {
+  let p = path.trim();
+  if (p.startsWith('data.')) p = p.slice(5);
+  else if (p === 'data') p = '';
+  p = p.replace(/^\/+|\/+$/g, '');
+  if (p === '') return [];
+  return p.includes('/') ? p.split('/') : p.split('.');
+}
+
+function ancestorHasRules(tree: RuleTree, segs: string[]): boolean {
+  let n = tree.root;
+  for (const s of segs) {
+    if (n.hasRules) return true;
+    const c = n.children.get(s);
+    if (!c) return false;
+    n = c;
+  }
+  return n.hasRules;
+}
+
+/** The value of a ground term written in Rego syntax (e.g. `{"a": {1, 2}}`). */
+export function parseTermValue(text: string): Value {
+  const policy = compileParsed([]);
+  const rows = policy.query(`x = ${text}`);
+  void parseTerm;
+  if (rows.length !== 1 || rows[0].x === undefined) {
+    throw new RegoError('rego_parse_error', `not a ground term: ${text}`);
+  }
+  return rows[0].x;
+}
