@@ -123,9 +123,14 @@ class Lexer {
   }
 
   private push(t: string, start: number, end: number, ws: boolean, nl: boolean, row = this.row, col?: number): Token {
+    // All fields set up front, in one order: one object shape for every token.
     const tok: Token = {
       t,
       text: this.src.slice(start, end),
+      value: undefined,
+      raw: false,
+      open: false,
+      cont: false,
       start,
       end,
       row,

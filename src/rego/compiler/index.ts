@@ -81,6 +81,7 @@ function moduleInfo(m: Module, errors: RegoError[]): ModuleInfo {
 function collectRules(s: State): void {
   for (const m of s.modules) {
     const info = moduleInfo(m, s.errors);
+    (s.tree.find(info.pkg, true) as RuleNode).isPackage = true;
     const key = info.pkg.join('.');
     let names = s.pkgRules.get(key);
     if (!names) s.pkgRules.set(key, (names = new Set()));

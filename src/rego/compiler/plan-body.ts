@@ -126,6 +126,8 @@ export class Planner implements BodyPlanner {
             let defined = false;
             let failed = false;
             dom(c, f, (coll) => {
+              // Over a value that is not a collection, every is false (OPA).
+              if (typeof coll !== 'object' || coll === null) return true;
               defined = true;
               failed = iterate(coll, (key, val) => {
                 if (km !== null) km(c, f, key);
@@ -191,9 +193,18 @@ export class Planner implements BodyPlanner {
     const paramBound = new Set(bound);
     const extra = [...src.suffix, ...(head.key ? [head.key] : []), ...(head.value ? [head.value] : [])];
     const { body, scope } = resolver.body(rule.body, root, alloc, extra, rule.loc);
-    const suffixT = src.suffix.map((t) => resolver.term(t, scope));
-    const keyT = head.key ? resolver.term(head.key, scope) : undefined;
-    const valueT = head.value ? resolver.term(head.value, scope) : undefined;
+    // Head terms that compute (refs, calls, comprehensions) become `tmp = term` in the body,
+    // as OPA rewrites them, so they may iterate and take part in safety ordering.
+    const headTerm = (t: RTerm, b: RBody): RTerm => {
+      if (t.t === 'const' || t.t === 'local') return t;
+      const tmp: RTerm = { t: 'local', slot: alloc.n++, name: '$head', loc: t.loc };
+      b.exprs.push({ kind: 'unify', left: tmp, right: t, negated: false, with: [], loc: t.loc });
+      return tmp;
+    };
+    const suffixT = src.suffix.map((t) => headTerm(resolver.term(t, scope), body));
+    const keyT = head.key ? headTerm(resolver.term(head.key, scope), body) : undefined;
+    const rawValue = head.value ? resolver.term(head.value, scope) : undefined;
+    const valueT = rawValue ? headTerm(rawValue, body) : undefined;
     const step = this.planBody(body, bound);
     const headEval = (t: RTerm | undefined): Eval | undefined => {
       if (t === undefined) return undefined;
@@ -209,14 +220,14 @@ export class Planner implements BodyPlanner {
     for (let e = rule.else; e !== undefined; e = e.else) {
       const { body: eb, scope: es } = resolver.body(e.body, root, alloc, e.value ? [e.value] : [], e.loc);
       const eBound = new Set(paramBound);
-      const vt = e.value ? resolver.term(e.value, es) : undefined;
+      const vt = e.value ? headTerm(resolver.term(e.value, es), eb) : undefined;
       const estep = this.planBody(eb, eBound);
       let ev: Eval | undefined;
       if (vt) ev = this.terms.evalOf(vt, eBound) ?? (this.unsafeHead(vt, eBound), () => undefined);
       elses.push({ body: estep, value: ev, loc: e.loc });
     }
     this.terms.deps = null;
-    const constValue = valueT === undefined ? true : valueT.t === 'const' ? valueT.v : undefined;
+    const constValue = rawValue === undefined ? true : rawValue.t === 'const' ? rawValue.v : undefined;
     return {
       nslots: alloc.n,
       body: step,

@@ -4,7 +4,7 @@
 //   match   — patterns (x, [a, b], {"k": v}) bind unbound variables to parts of a value.
 
 import { BuiltinError, RegoError, type Location } from '../errors.js';
-import type { Ctx, Frame } from '../eval/context.js';
+import { NOT_COMPUTED, type Ctx, type Frame } from '../eval/context.js';
 import { getKey, getPath, iterate } from '../eval/access.js';
 import { callFunction, dataAt, nodeValue } from '../eval/rules.js';
 import { formatValue } from '../format-value.js';
@@ -420,7 +420,11 @@ export class TermPlanner {
       if (c.dataOverrides !== null && allStrings) return dataAt(c, strPath);
       if (allStrings) return getPath(c.data, strPath);
       let v: Value | undefined = c.data;
-      for (let j = 0; j < rest.length && v !== undefined; j++) v = getKey(v, rest[j]);
+      for (let j = 0; j < rest.length && v !== undefined; j++) {
+        const k = rest[j];
+        // The store holds JSON: an integer key reads the object member of that name (OPA).
+        v = getKey(v, k) ?? (typeof k === 'number' && isObject(v) ? getKey(v, String(k)) : undefined);
+      }
       return v;
     };
   }
@@ -516,7 +520,18 @@ export class TermPlanner {
     return (c, args) => {
       if (c.fnOverrides !== null) {
         const o = c.fnOverrides.get(key);
-        if (o !== undefined) return o.call ? o.call(c, args) : o.value;
+        if (o !== undefined) {
+          if (!o.call) return o.value;
+          // A replacement runs with no replacements active (it may call the original).
+          const saved = c.save();
+          c.fnOverrides = null;
+          c.cache = new Array(c.cache.length).fill(NOT_COMPUTED);
+          try {
+            return o.call(c, args);
+          } finally {
+            c.restore(saved);
+          }
+        }
       }
       return direct(c, args);
     };

@@ -54,44 +54,67 @@ export class Resolver {
     this.errors.push(new RegoError(code, msg, loc));
   }
 
-  /** Resolves a body in a new scope below `parent`; `extra` are head terms that share the scope. */
+  /**
+   * Resolves a body in a new scope below `parent`; `extra` are head terms that share the scope.
+   * `some` and `:=` declare a variable from that point on (an earlier use, e.g. in a comprehension
+   * above the declaration, is a different variable); other variables belong to the whole body.
+   */
   body(body: Body, parent: Scope | null, alloc: SlotAlloc, extra: Term[] = [], loc?: Location): { body: RBody; scope: Scope } {
     const scope = new Scope(parent, alloc);
-    this.declareExplicit(body, scope);
+    const explicit = explicitNames(body);
     const implicit = new Set<string>();
     for (const e of body) this.collectExprVars(e, implicit);
     for (const t of extra) this.collectTermVars(t, implicit);
     for (const name of implicit) {
-      if (scope.find(name) === undefined && !this.isGlobalName(name)) scope.declare(name);
+      if (!explicit.has(name) && scope.find(name) === undefined && !this.isGlobalName(name)) scope.declare(name);
     }
     const outer = scope.outerSlots();
-    const exprs = body.map((e) => this.expr(e, scope));
+    const declared = new Set<string>();
+    const exprs = body.map((e) => this.exprInOrder(e, scope, declared));
     return { body: { exprs, outer, loc: loc ?? body[0]?.loc ?? dummyLoc(this.module.file) }, scope };
+  }
+
+  private declare(v: VarTerm, scope: Scope, declared: Set<string>, assign: boolean): void {
+    if (v.name === '_') return;
+    if (declared.has(v.name)) {
+      this.error('rego_compile_error', `var ${v.name} ${assign ? 'assigned' : 'declared'} above`, v.loc);
+      return;
+    }
+    declared.add(v.name);
+    scope.declare(v.name);
+  }
+
+  private exprInOrder(e: Expr, scope: Scope, declared: Set<string>): RExpr {
+    switch (e.kind) {
+      case 'some':
+        for (const v of e.vars) this.declare(v, scope, declared, false);
+        return this.expr(e, scope);
+      case 'assign': {
+        const base = { negated: e.negated, with: e.with.map((w) => this.withMod(w, scope)), loc: e.loc };
+        const right = this.term(e.right, scope);
+        for (const v of patternVars(e.left)) this.declare(v, scope, declared, true);
+        return { ...base, kind: 'unify', left: this.term(e.left, scope), right };
+      }
+      case 'somein': {
+        const base = { negated: e.negated, with: e.with.map((w) => this.withMod(w, scope)), loc: e.loc };
+        const collection = this.term(e.collection, scope);
+        if (e.key) for (const v of patternVars(e.key)) this.declare(v, scope, declared, false);
+        for (const v of patternVars(e.value)) this.declare(v, scope, declared, false);
+        return {
+          ...base,
+          kind: 'somein',
+          key: e.key ? this.term(e.key, scope) : undefined,
+          value: this.term(e.value, scope),
+          collection,
+        };
+      }
+      default:
+        return this.expr(e, scope);
+    }
   }
 
   private isGlobalName(name: string): boolean {
     return name === 'input' || name === 'data' || this.module.imports.has(name) || this.pkgRules.has(name);
-  }
-
-  private declareExplicit(body: Body, scope: Scope): void {
-    const declared = new Set<string>();
-    const decl = (v: VarTerm, assign: boolean) => {
-      if (v.name === '_') return;
-      if (declared.has(v.name)) {
-        this.error('rego_compile_error', `var ${v.name} ${assign ? 'assigned' : 'declared'} above`, v.loc);
-        return;
-      }
-      declared.add(v.name);
-      scope.declare(v.name);
-    };
-    for (const e of body) {
-      if (e.kind === 'some') for (const v of e.vars) decl(v, false);
-      else if (e.kind === 'assign') for (const v of patternVars(e.left)) decl(v, true);
-      else if (e.kind === 'somein') {
-        if (e.key) for (const v of patternVars(e.key)) decl(v, false);
-        for (const v of patternVars(e.value)) decl(v, false);
-      }
-    }
   }
 
   /** Variable names used by an expression, not looking inside nested bodies. */
@@ -286,8 +309,9 @@ export class Resolver {
 
   private withMod(w: WithModifier, scope: Scope): RWith {
     const name = dottedName(w.target);
-    const value = this.term(w.value, scope);
     const fnValue = this.functionValue(w.value, scope);
+    // A function used as the replacement is called, not evaluated as a value.
+    const value: RTerm = fnValue ? { t: 'const', v: null, loc: w.value.loc } : this.term(w.value, scope);
     const loc = w.loc;
     if (name !== undefined) {
       const segs = name.split('.');
@@ -322,6 +346,20 @@ export class Resolver {
     if (def) return { kind: 'builtin', name, def };
     return undefined;
   }
+}
+
+/** Names that `some`, `:=` and `some ... in` declare somewhere in a body. */
+function explicitNames(body: Body): Set<string> {
+  const out = new Set<string>();
+  for (const e of body) {
+    if (e.kind === 'some') e.vars.forEach((v) => out.add(v.name));
+    else if (e.kind === 'assign') patternVars(e.left).forEach((v) => out.add(v.name));
+    else if (e.kind === 'somein') {
+      if (e.key) patternVars(e.key).forEach((v) => out.add(v.name));
+      patternVars(e.value).forEach((v) => out.add(v.name));
+    }
+  }
+  return out;
 }
 
 /** `a.b.c` for a var or a ref made only of string segments. */

@@ -43,6 +43,8 @@ export class RuleNode {
   plannedDefaultFunc: PlannedRule | undefined;
   /** Every complete rule yields this same constant: stop at the first success. */
   constantValue = false;
+  /** A package path (its document is an object even when no rule is defined). */
+  isPackage = false;
   /** Function arity (number of parameters), when this node holds functions. */
   arity = -1;
 

@@ -32,9 +32,8 @@ function computeNode(c: Ctx, node: RuleNode): Value | undefined {
 /** Base data at the node merged with child nodes and ref-head rules. */
 function materialize(c: Ctx, node: RuleNode): Value | undefined {
   const base = getPath(c.data, node.path);
-  if (node.children.size === 0 && node.dyn.length === 0) return base;
+  if (node.children.size === 0 && node.dyn.length === 0 && !node.isPackage) return base;
   const b = new ObjectBuilder();
-  let any = base !== undefined || node.dyn.length > 0;
   if (base !== undefined) {
     if (typeof base !== 'object' || base === null || Array.isArray(base) || base instanceof RSet) {
       throw conflict(`base document at data.${node.path.join('.')} conflicts with rules`, undefined);
@@ -45,12 +44,11 @@ function materialize(c: Ctx, node: RuleNode): Value | undefined {
     if (child.isFunction) continue;
     const v = nodeValue(c, child);
     if (v === undefined) continue;
-    any = true;
     const prev = b.get(name);
     b.set(name, prev === undefined ? v : mergeValues(prev, v));
   }
   if (node.dyn.length > 0) evalDyn(c, node, b);
-  return any ? b.build() : undefined;
+  return b.build();
 }
 
 /** Base data and rule output at one path are merged when both are objects (OPA does the same). */

@@ -10,7 +10,6 @@ export class BodyParser extends TermParser {
    * `}` for rule bodies, `]`/`}` for comprehensions, `eof` for queries.
    */
   parseBody(end: string): Body {
-    this.enter();
     if (this.cur.t === end) throw this.unexpected(this.cur, 'found empty body');
     const body: Body = [];
     for (;;) {
@@ -22,7 +21,6 @@ export class BodyParser extends TermParser {
       if (this.cur.t === end) break;
       if (!this.cur.nl) throw this.unexpected(this.cur, `expected \\n or ; or ${end === 'eof' ? 'end of query' : end}`);
     }
-    this.leave();
     return body;
   }
 

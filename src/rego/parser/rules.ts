@@ -39,6 +39,7 @@ export class RuleParser extends BodyParser {
     }
 
     if (this.atKeyword('else')) {
+      if (rule.body.length === 0) throw this.unexpected(this.cur, 'else requires a rule body (use if)');
       if (head.contains) throw this.error('else keyword cannot be used on multi-value rules');
       if (!head.ref.slice(1).every(isGround)) {
         throw this.error('else keyword cannot be used on rules with variables in head');
@@ -113,6 +114,7 @@ export class RuleParser extends BodyParser {
       throw this.unexpected(tok, 'expected rule body after if');
     }
     if (tok.t !== '{') return [this.parseLiteral()];
+    if (!this.mayBeBraceTerm()) return this.parseBraceBody();
     const m = this.mark();
     let expr: Expr | undefined;
     try {
@@ -125,8 +127,42 @@ export class RuleParser extends BodyParser {
     return this.parseBraceBody();
   }
 
-  /** `else [:= v | = v] [if] [{ body } | expr]`, possibly followed by another `else`. */
+  /**
+   * Whether the `{` here could be read as a term other than a plain set: it holds a `:` or `|` at
+   * its top level (object, comprehension), or the expression goes on after its `}`. If not, it
+   * can only be a body, and the speculative parse (which throws) is skipped.
+   */
+  private mayBeBraceTerm(): boolean {
+    let depth = 0;
+    for (let j = this.i; j < this.tokens.length; j++) {
+      const t = this.tokens[j].t;
+      if (t === '{' || t === '[' || t === '(') depth++;
+      else if (t === '}' || t === ']' || t === ')') {
+        if (--depth === 0) {
+          const next = this.tokens[j + 1];
+          return next !== undefined && !next.nl && next.t !== 'else' && next.t !== 'eof' && next.t !== '{';
+        }
+      } else if (depth === 1 && (t === ':' || t === '|')) return true;
+      else if (t === 'eof') return true;
+    }
+    return true;
+  }
+
+  /** `else [:= v | = v] [if] [{ body } | expr]`, repeated: a loop, so long chains cost no stack. */
   private parseElse(): ElseClause {
+    let first: ElseClause | undefined;
+    let last: ElseClause | undefined;
+    for (;;) {
+      const clause = this.parseElseClause();
+      if (last === undefined) first = clause;
+      else last.else = clause;
+      last = clause;
+      // A clause without a body ends the chain (`else := 3`).
+      if (clause.body.length === 0 || !this.atKeyword('else')) return first as ElseClause;
+    }
+  }
+
+  private parseElseClause(): ElseClause {
     const loc = this.loc(this.advance());
     const clause: ElseClause = { assign: false, body: [], loc };
     const op = this.cur.t;
@@ -141,9 +177,8 @@ export class RuleParser extends BodyParser {
     if (!hasIf && this.cur.t !== '{') return clause;
     if (hasIf) this.advance();
     if (this.cur.t === '{') clause.body = this.parseBraceBody();
-    else if (this.cur.t === 'eof') throw this.unexpected(this.cur, 'rule body expected');
+    else if (this.cur.t === 'eof') throw this.unexpected(this.cur, 'expected rule body after if');
     else clause.body = [this.parseLiteral()];
-    if (this.atKeyword('else')) clause.else = this.parseElse();
     return clause;
   }
 

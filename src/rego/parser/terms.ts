@@ -62,7 +62,6 @@ export abstract class TermParser extends ParserBase {
    * cannot mean a list separator: expressions, `some`, `every`, brackets, rule heads).
    */
   parseInfix(keyVal: boolean, first?: Term): Term {
-    this.enter();
     let lhs = this.parseBinary(1, first);
     if (keyVal && this.cur.t === ',') {
       const m = this.mark();
@@ -84,7 +83,6 @@ export abstract class TermParser extends ParserBase {
       const op = this.advance();
       lhs = this.memberCall('member_2', op, [lhs, this.parseBinary(1)], lhs.loc);
     }
-    this.leave();
     return lhs;
   }
 
@@ -132,6 +130,7 @@ export abstract class TermParser extends ParserBase {
     }
   }
 
+  /** Every nesting (brackets, braces, parentheses, templates) passes here: the depth is counted here. */
   private parseTermUncached(): Term {
     this.enter();
     const tok = this.cur;
