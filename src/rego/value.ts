@@ -176,6 +176,14 @@ export class ObjectBuilder {
     this.rich.set(k, v);
     return true;
   }
+  /** Sets k to v, replacing any previous value. */
+  put(k: Value, v: Value): void {
+    if (this.plain !== null && typeof k === 'string') {
+      this.plain[k] = v;
+      return;
+    }
+    if (!this.set(k, v)) (this.rich as RObject).set(k, v);
+  }
   get(k: Value): Value | undefined {
     if (this.plain !== null) return typeof k === 'string' && hasOwn.call(this.plain, k) ? this.plain[k] : undefined;
     return (this.rich as RObject).get(k);

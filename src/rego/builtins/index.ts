@@ -3,10 +3,13 @@
 import { aggregatesBuiltins } from './aggregates.js';
 import { arraysBuiltins } from './arrays.js';
 import { comparisonBuiltins } from './comparison.js';
+import { cryptoBuiltins } from './crypto.js';
 import { graphBuiltins } from './graph.js';
+import { netBuiltins } from './net.js';
 import { numbersBuiltins } from './numbers.js';
 import { objectsBuiltins } from './objects.js';
 import { setsBuiltins } from './sets.js';
+import { timeBuiltins } from './time.js';
 import { typechecksBuiltins } from './typechecks.js';
 import type { BuiltinDef } from './types.js';
 
@@ -20,6 +23,9 @@ const families: BuiltinDef[][] = [
   objectsBuiltins,
   typechecksBuiltins,
   graphBuiltins,
+  timeBuiltins,
+  netBuiltins,
+  cryptoBuiltins,
 ];
 
 export const builtins: ReadonlyMap<string, BuiltinDef> = new Map(families.flat().map((b) => [b.name, b]));

@@ -381,6 +381,13 @@ function expandUnify(exprs: RExpr[]): RExpr[] {
         l.items.forEach((x, i) => push({ ...e, left: x, right: { t: 'const', v: rv[i], loc: r.loc } }));
         return;
       }
+      if (l.t === 'object' && r.t === 'object' && sameConstKeys(l.entries, r.entries)) {
+        for (const [k, v] of l.entries) {
+          const other = r.entries.find(([rk]) => equal((rk as { v: Value }).v, (k as { v: Value }).v)) as [RTerm, RTerm];
+          push({ ...e, left: v, right: other[1] });
+        }
+        return;
+      }
       if (r.t === 'array' && l.t === 'const' && Array.isArray(l.v) && l.v.length === r.items.length) {
         const lv = l.v;
         r.items.forEach((x, i) => push({ ...e, left: { t: 'const', v: lv[i], loc: l.loc }, right: x }));
@@ -391,6 +398,12 @@ function expandUnify(exprs: RExpr[]): RExpr[] {
   };
   exprs.forEach(push);
   return out;
+}
+
+function sameConstKeys(a: [RTerm, RTerm][], b: [RTerm, RTerm][]): boolean {
+  if (a.length !== b.length) return false;
+  if (!a.every(([k]) => k.t === 'const') || !b.every(([k]) => k.t === 'const')) return false;
+  return a.every(([k]) => b.some(([bk]) => equal((bk as { v: Value }).v, (k as { v: Value }).v)));
 }
 
 /** A pattern that matches deterministically (no iteration inside). */

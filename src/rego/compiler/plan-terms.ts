@@ -401,8 +401,8 @@ export class TermPlanner {
       node = child;
       i++;
     }
-    const strPath = consts.map(String);
     const allStrings = consts.every((k) => typeof k === 'string');
+    const strPath = allStrings ? (consts as string[]) : [];
     if (node.hasRules || i === consts.length || node.isFunction) {
       this.depTree(node);
       const n = node;

@@ -45,29 +45,33 @@ function materialize(c: Ctx, node: RuleNode): Value | undefined {
     const v = nodeValue(c, child);
     if (v === undefined) continue;
     const prev = b.get(name);
-    b.set(name, prev === undefined ? v : mergeValues(prev, v));
+    b.put(name, prev === undefined ? v : mergeValues(prev, v));
   }
   if (node.dyn.length > 0) evalDyn(c, node, b);
   return b.build();
 }
 
-/** Base data and rule output at one path are merged when both are objects (OPA does the same). */
-function mergeValues(a: Value, b: Value): Value {
+/**
+ * Documents that meet at one path (base data and rules, or several ref-head rules) merge when
+ * both are objects, or both sets; any other overlap is a conflict unless the values are equal.
+ */
+function mergeValues(a: Value, b: Value, loc?: Location): Value {
   if (isObj(a) && isObj(b)) {
     const out = new ObjectBuilder();
     for (const [k, v] of objectEntries(a as ObjectValue)) out.set(k, v);
     for (const [k, v] of objectEntries(b as ObjectValue)) {
       const prev = out.get(k);
-      if (prev === undefined) out.set(k, v);
-      else if (!equal(prev, v)) {
-        const merged = mergeValues(prev, v);
-        const o = out.build() as Record<string, Value>;
-        if (typeof k === 'string') o[k] = merged;
-      }
+      out.put(k, prev === undefined ? v : mergeValues(prev, v, loc));
     }
     return out.build();
   }
-  return b;
+  if (a instanceof RSet && b instanceof RSet) {
+    const s = new RSet(a.sorted());
+    for (const x of b.sorted()) s.add(x);
+    return s;
+  }
+  if (equal(a, b)) return a;
+  throw conflict('object keys must be unique', loc);
 }
 
 function isObj(v: Value): boolean {
@@ -165,13 +169,7 @@ function evalDyn(c: Ctx, node: RuleNode, into: ObjectBuilder): void {
     const v = freeze(e);
     const prev = into.get(e.key);
     if (prev === undefined) into.set(e.key, v);
-    else if (!equal(prev, v)) {
-      if (isObj(prev) && isObj(v)) {
-        const merged = mergeValues(prev, v);
-        const o = into.build() as Record<string, Value>;
-        o[e.key as string] = merged;
-      } else throw conflict('object keys must be unique', node.dyn[0]?.rule.loc);
-    }
+    else into.put(e.key, mergeValues(prev, v, node.dyn[0]?.rule.loc));
   }
 }
 
