@@ -1,0 +1,202 @@
+// The agent: the one place that wires config, policy loading, the HTTP server, metrics and logs.
+//
+// Lifecycle: start() builds the state, loads the policy (local mode) and starts watching it, then
+// listens. A reload compiles the new policy completely and only then swaps `state.decide`, so a
+// request always sees one whole policy; a failed compile leaves the last good one serving.
+// stop() stops the watcher, drains the server and flushes the logs.
+
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { parseListen, type Config } from '../config/index.js';
+import { compile } from '../rego/index.js';
+import { CompileErrors, RegoError } from '../rego/errors.js';
+import { DecisionLog } from '../server/decision-log.js';
+import { AgentMetrics } from '../server/metrics.js';
+import { AgentServer } from '../server/server.js';
+import type { AgentState } from '../server/types.js';
+import { makeDecider } from './decider.js';
+import { PolicyNotFound, readPolicy, type PolicySource } from './policy-files.js';
+import { PolicyWatcher } from './watcher.js';
+
+export interface AgentOptions {
+  config: Config;
+  version: string;
+  logger: Logger;
+  /** Line writer for the decision log (stdout). */
+  write: (line: string) => void;
+  /** Register Node's process metrics (off in unit tests that build several agents). */
+  defaultMetrics?: boolean;
+}
+
+/** A start-up problem the CLI reports as a usage/config error (exit code 2). */
+export class AgentStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AgentStartError';
+  }
+}
+
+export class Agent {
+  readonly state: AgentState;
+  readonly metrics: AgentMetrics;
+  readonly server: AgentServer;
+  private readonly log: Logger;
+  private watcher: PolicyWatcher | undefined;
+  private loading = false;
+  private pending = false;
+  private lastAttempt = '';
+  private missingReported = false;
+  private stopped = false;
+
+  constructor(private readonly o: AgentOptions) {
+    const c = o.config;
+    this.log = o.logger;
+    this.state = { mode: c.mode, decide: undefined, revision: '', lastSync: 0, degraded: false, startedAt: Date.now() };
+    this.metrics = new AgentMetrics({ defaultMetrics: o.defaultMetrics });
+    this.metrics.degraded.set(0);
+    this.metrics.policyLoaded.set(0);
+    this.server = new AgentServer({
+      state: this.state,
+      metrics: this.metrics,
+      logger: o.logger,
+      decisionLog: c.decision_log ? new DecisionLog(o.write) : undefined,
+      clientSecret: c.client_secret,
+      maxBodyBytes: c.max_body_bytes,
+      maxDepth: c.max_depth,
+      publicUrl: c.public_url,
+      version: o.version,
+    });
+  }
+
+  /** Loads the policy (local mode), starts watching, listens. Resolves with the bound address. */
+  async start(): Promise<AddressInfo> {
+    const c = this.o.config;
+    if (c.mode === 'cloud') {
+      throw new AgentStartError(
+        'cloud mode is not available yet in this build; run in local mode with --policy PATH (a .rego file, a folder or a bundle .tar.gz)',
+      );
+    }
+    await this.reload('start');
+    if (c.watch) {
+      this.watcher = new PolicyWatcher(c.policy, {
+        intervalMs: c.watch_interval,
+        onChange: () => void this.reload('change'),
+        onError: (e) => this.log.warn({ error: String(e) }, 'policy watch failed'),
+      });
+      await this.watcher.start();
+    }
+    const addr = parseListen(c.listen_addr)!;
+    const bound = await this.server.listen(addr.host, addr.port);
+    const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+    this.log.info(
+      { addr: `${host}:${bound.port}`, mode: c.mode, policy: c.policy, ready: this.state.decide !== undefined },
+      'listening',
+    );
+    return bound;
+  }
+
+  /** Reloads the local policy; concurrent calls coalesce into one more run after the current one. */
+  async reload(why: 'start' | 'change'): Promise<void> {
+    if (this.loading) {
+      this.pending = true;
+      return;
+    }
+    this.loading = true;
+    try {
+      do {
+        this.pending = false;
+        await this.loadOnce(why);
+      } while (this.pending && !this.stopped);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  private async loadOnce(why: 'start' | 'change'): Promise<void> {
+    const c = this.o.config;
+    const t0 = performance.now();
+    let src: PolicySource;
+    try {
+      src = await readPolicy(c.policy, { trustedKeysPath: c.trusted_keys_path, signatureRequired: c.bundle_signature_required });
+    } catch (e) {
+      if (e instanceof PolicyNotFound) {
+        if (!this.missingReported) {
+          this.missingReported = true;
+          const msg = this.state.decide
+            ? 'policy path disappeared; keeping the last good policy'
+            : 'policy path does not exist yet; waiting for it (not ready)';
+          this.log.warn({ policy: c.policy }, msg);
+        }
+        this.lastAttempt = '';
+        return;
+      }
+      return this.failed(e, 'read');
+    }
+    this.missingReported = false;
+    if (src.contentHash === this.lastAttempt) return; // nothing new (or the same broken content)
+    this.lastAttempt = src.contentHash;
+
+    let info;
+    try {
+      const policy = compile(src.modules, { data: src.data, strictBuiltinErrors: c.strict_builtin_errors });
+      info = makeDecider(policy, c.decision_path);
+    } catch (e) {
+      return this.failed(e, 'compile');
+    }
+    const first = this.state.decide === undefined;
+    this.state.decide = info.decide; // the swap
+    this.state.revision = src.revision;
+    this.state.lastSync = Date.now();
+    this.metrics.policyReloads.inc({ result: 'success' });
+    this.metrics.lastSync.set(this.state.lastSync / 1000);
+    this.metrics.policyLoaded.set(1);
+    this.log.info(
+      {
+        revision: src.revision,
+        files: src.files,
+        modules: src.modules.length,
+        ms: Math.round((performance.now() - t0) * 100) / 100,
+        reason: why === 'start' || first ? 'initial load' : 'file change',
+      },
+      first ? 'policy loaded' : 'policy reloaded',
+    );
+    if (!info.hasDecision && !info.hasAllow) {
+      this.log.warn(
+        { decision_path: c.decision_path },
+        `the policy defines neither data.${c.decision_path.replaceAll('/', '.')} nor the allow rule beside it; every request will be denied ("no policy decision")`,
+      );
+    }
+  }
+
+  private failed(e: unknown, stage: 'read' | 'compile'): void {
+    this.metrics.policyReloads.inc({ result: 'failure' });
+    const keeping = this.state.decide !== undefined;
+    const fields: Record<string, unknown> = { stage, error: e instanceof Error ? e.message : String(e) };
+    if (e instanceof CompileErrors) {
+      fields.errors = e.errors.map((x) => describeRegoError(x));
+    } else if (e instanceof RegoError) {
+      fields.errors = [describeRegoError(e)];
+    }
+    this.log.error(
+      fields,
+      keeping ? 'policy reload failed; the last good policy keeps serving' : 'policy load failed; not ready until the policy is fixed',
+    );
+  }
+
+  /** Graceful stop: watcher off, server drained (bounded by shutdown_timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher?.stop();
+    await this.server.close(this.o.config.shutdown_timeout);
+  }
+}
+
+function describeRegoError(e: RegoError): Record<string, unknown> {
+  const out: Record<string, unknown> = { code: e.code, message: e.message };
+  if (e.location) {
+    out.file = e.location.file;
+    out.row = e.location.row;
+    out.col = e.location.col;
+  }
+  return out;
+}

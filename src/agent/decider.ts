@@ -1,0 +1,91 @@
+// The policy contract (PRODUCT.md §3), prepared once per policy swap:
+//   - evaluate the decision rule (default vengtoo/authz/decision); when it is undefined, the
+//     sibling `allow` rule (vengtoo/authz/allow);
+//   - a boolean result is the decision; an object gives `allowed` (or `decision`), `reason`,
+//     `access_path`, and any other keys pass through into the response context;
+//   - undefined everywhere → deny "no policy decision"; an evaluation error → deny
+//     "policy evaluation error" with the error attached for logs and metrics. Never allow on error.
+
+import { RObject, isPlainObject, objectGet, objectKeys, toJSONText, type ObjectValue, type Value } from '../rego/value.js';
+import type { Decide, Decision, EvaluationInput } from '../server/types.js';
+
+/** What the decider needs from a compiled policy (src/rego's Policy satisfies it). */
+export interface EntrypointSource {
+  entrypoint(path: string): { evaluate(input: Value): Value | undefined } | undefined;
+}
+
+export const NO_DECISION: Decision = Object.freeze({ allowed: false, reason: 'no policy decision', extra: '' });
+const ALLOW: Decision = Object.freeze({ allowed: true, extra: '' });
+const DENY: Decision = Object.freeze({ allowed: false, extra: '' });
+const INVALID: Decision = Object.freeze({ allowed: false, reason: 'invalid policy decision', extra: '' });
+const EVAL_ERROR = 'policy evaluation error';
+
+/** `vengtoo/authz/decision` → `vengtoo/authz/allow`. */
+export function fallbackPath(decisionPath: string): string {
+  const i = decisionPath.lastIndexOf('/');
+  return (i === -1 ? '' : decisionPath.slice(0, i + 1)) + 'allow';
+}
+
+export interface DeciderInfo {
+  decide: Decide;
+  /** Which of the two rules the policy defines (for a start-up warning when neither is). */
+  hasDecision: boolean;
+  hasAllow: boolean;
+}
+
+export function makeDecider(policy: EntrypointSource, decisionPath: string): DeciderInfo {
+  const primary = policy.entrypoint(decisionPath);
+  const allowPath = fallbackPath(decisionPath);
+  const fallback = allowPath === decisionPath ? undefined : policy.entrypoint(allowPath);
+
+  // Results are immutable values; the same object twice (a constant rule) reuses its Decision.
+  let lastValue: Value | undefined;
+  let lastDecision: Decision = NO_DECISION;
+
+  const decide: Decide = (input: EvaluationInput): Decision => {
+    let v: Value | undefined;
+    try {
+      if (primary !== undefined) v = primary.evaluate(input as unknown as Value);
+      if (v === undefined && fallback !== undefined) v = fallback.evaluate(input as unknown as Value);
+    } catch (e) {
+      return { allowed: false, reason: EVAL_ERROR, extra: '', error: e };
+    }
+    if (v === undefined) return NO_DECISION;
+    if (v === true) return ALLOW;
+    if (v === false) return DENY;
+    if (v === lastValue) return lastDecision;
+    const d = interpret(v);
+    if (typeof v === 'object' && v !== null) {
+      lastValue = v;
+      lastDecision = d;
+    }
+    return d;
+  };
+  return { decide, hasDecision: primary !== undefined, hasAllow: fallback !== undefined };
+}
+
+const KNOWN = new Set(['allowed', 'decision', 'reason', 'access_path']);
+
+/** Turns a non-boolean rule result into a Decision. */
+export function interpret(v: Value): Decision {
+  if (!(isPlainObject(v) || v instanceof RObject)) return INVALID;
+  const o = v as ObjectValue;
+  let a = objectGet(o, 'allowed');
+  if (a === undefined) a = objectGet(o, 'decision');
+  const d: Decision = { allowed: a === true, extra: '' };
+  const reason = objectGet(o, 'reason');
+  const path = objectGet(o, 'access_path');
+  if (typeof reason === 'string') d.reason = reason;
+  if (typeof path === 'string') d.accessPath = path;
+  let extra = '';
+  for (const k of objectKeys(o)) {
+    if (typeof k === 'string' && KNOWN.has(k)) {
+      // a non-string reason/access_path is passed through as data rather than dropped
+      if (!((k === 'reason' && d.reason === undefined) || (k === 'access_path' && d.accessPath === undefined))) continue;
+    }
+    const key = typeof k === 'string' ? k : toJSONText(k);
+    extra += (extra ? ',' : '') + JSON.stringify(key) + ':' + toJSONText(objectGet(o, k) as Value);
+  }
+  d.extra = extra;
+  return d;
+}

@@ -1,0 +1,39 @@
+// Response bodies for decisions, built as strings (the shapes are fixed and small).
+//
+// Single evaluation:
+//   {"decision":b,"allowed":b,"reason"?,"access_path"?,"context":{"reason"?,"access_path"?,...extra}}
+//   `decision` for AuthZEN clients; `allowed`/`reason`/`access_path` mirror the product's examples.
+// Batch item: {"decision":b}, plus the same `context` only when there is a reason or an error —
+//   AuthZEN test harnesses compare batch items byte for byte (API.md §8), so they stay minimal.
+
+import type { Decision } from './types.js';
+
+function contextMembers(d: Decision): string {
+  let s = '';
+  if (d.reason !== undefined) s = '"reason":' + JSON.stringify(d.reason);
+  if (d.accessPath !== undefined) s += (s ? ',' : '') + '"access_path":' + JSON.stringify(d.accessPath);
+  if (d.extra !== '') s += (s ? ',' : '') + d.extra;
+  return s;
+}
+
+export function renderSingle(d: Decision): string {
+  const b = d.allowed ? 'true' : 'false';
+  let s = '{"decision":' + b + ',"allowed":' + b;
+  if (d.reason !== undefined) s += ',"reason":' + JSON.stringify(d.reason);
+  if (d.accessPath !== undefined) s += ',"access_path":' + JSON.stringify(d.accessPath);
+  return s + ',"context":{' + contextMembers(d) + '}}';
+}
+
+export function renderItem(d: Decision): string {
+  if (d.reason === undefined) return d.allowed ? '{"decision":true}' : '{"decision":false}';
+  return '{"decision":' + (d.allowed ? 'true' : 'false') + ',"context":{' + contextMembers(d) + '}}';
+}
+
+/** A batch item that could not be evaluated (e.g. a missing field): a closed decision with the error. */
+export function renderItemError(status: number, message: string): string {
+  return '{"decision":false,"context":{"error":{"status":' + status + ',"message":' + JSON.stringify(message) + '}}}';
+}
+
+export function renderError(message: string): string {
+  return '{"error":' + JSON.stringify(message) + '}';
+}

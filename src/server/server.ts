@@ -1,0 +1,326 @@
+// The HTTP server, on node:http directly. Hot path for a decision: one switch on the URL, a body
+// read with a size limit, a depth scan, one JSON.parse, in-place normalisation, one call to the
+// policy's decide function, one response string.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { BearerAuth, WWW_AUTHENTICATE } from './auth.js';
+import type { DecisionLog } from './decision-log.js';
+import { AgentMetrics, type RouteId } from './metrics.js';
+import { isJsonContentType, mergeItem, normalise, readBatch, tooDeep, validate } from './request.js';
+import { renderError, renderItem, renderItemError, renderSingle } from './render.js';
+import type { AgentState, Decide, Decision, EvaluationInput } from './types.js';
+
+export interface ServerOptions {
+  state: AgentState;
+  metrics: AgentMetrics;
+  logger: Logger;
+  /** Present when decision logging is on. */
+  decisionLog?: DecisionLog;
+  /** When non-empty, /access/v1/* requires `Authorization: Bearer <secret>`. */
+  clientSecret?: string;
+  maxBodyBytes: number;
+  maxDepth: number;
+  /** Base URL for the AuthZEN metadata; '' → taken from the request's Host header. */
+  publicUrl?: string;
+  version: string;
+}
+
+const R_EVAL = 0;
+const R_EVALS = 1;
+const R_WELLKNOWN = 2;
+const R_HEALTH = 3;
+const R_READY = 4;
+const R_METRICS = 5;
+const R_OTHER = 6;
+
+const EVAL_PATH = '/access/v1/evaluation';
+const EVALS_PATH = '/access/v1/evaluations';
+const WELLKNOWN_PATH = '/.well-known/authzen-configuration';
+
+const JSON_TYPE = 'application/json';
+
+type Headers = string[];
+
+export class AgentServer {
+  readonly http: Server;
+  private readonly auth: BearerAuth | undefined;
+  private readonly idPrefix = randomBytes(4).toString('hex') + '-';
+  private seq = 0;
+  private closing = false;
+
+  constructor(private readonly o: ServerOptions) {
+    this.auth = o.clientSecret ? new BearerAuth(o.clientSecret) : undefined;
+    this.http = createServer({ keepAliveTimeout: 5000, requestTimeout: 30_000 }, (req, res) => this.handle(req, res));
+  }
+
+  /** Listens on host:port (port 0 → a free port) and resolves with the bound address. */
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      this.http.once('error', onError);
+      this.http.listen({ host: host === '' ? undefined : host, port }, () => {
+        this.http.off('error', onError);
+        resolve(this.http.address() as AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Graceful stop: no new connections, idle keep-alive connections closed, in-flight requests
+   * finish (their responses carry `Connection: close`); after `timeoutMs` the rest are cut.
+   */
+  close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.http.closeAllConnections(), timeoutMs);
+      this.http.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.http.closeIdleConnections();
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const h = req.headers;
+    const rid = h['x-request-id'];
+    const id = typeof rid === 'string' && rid !== '' ? rid : this.idPrefix + (++this.seq).toString(36);
+    let url = req.url as string;
+    const q = url.indexOf('?');
+    if (q !== -1) url = url.slice(0, q);
+    switch (url) {
+      case EVAL_PATH:
+        return this.post(req, res, R_EVAL, id);
+      case EVALS_PATH:
+        return this.post(req, res, R_EVALS, id);
+      case WELLKNOWN_PATH:
+        if (this.get(req, res, R_WELLKNOWN, id)) this.wellKnown(req, res, id);
+        return;
+      case '/healthz':
+        if (this.get(req, res, R_HEALTH, id)) this.health(res, id);
+        return;
+      case '/readyz':
+        if (this.get(req, res, R_READY, id)) this.ready(res, id);
+        return;
+      case '/metrics':
+        if (this.get(req, res, R_METRICS, id)) this.metrics(res, id);
+        return;
+      default:
+        req.resume();
+        return this.send(res, R_OTHER, 404, renderError(`not found: ${url}`), id);
+    }
+  }
+
+  private send(res: ServerResponse, route: RouteId, status: number, body: string, id: string, extra?: Headers): void {
+    this.o.metrics.recordRequest(route, status);
+    const headers: Headers = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', id];
+    if (extra !== undefined) headers.push(...extra);
+    if (this.closing) headers.push('connection', 'close');
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  // ---- AuthZEN endpoints ----
+
+  private post(req: IncomingMessage, res: ServerResponse, route: RouteId, id: string): void {
+    if (req.method !== 'POST') {
+      req.resume();
+      return this.send(res, route, 405, renderError(`method ${req.method} not allowed; use POST`), id, ['allow', 'POST']);
+    }
+    const h = req.headers;
+    if (this.auth !== undefined) {
+      const result = this.auth.check(h.authorization);
+      if (result !== 'ok') {
+        req.resume();
+        const challenge = result === 'invalid' ? WWW_AUTHENTICATE + ', error="invalid_token"' : WWW_AUTHENTICATE;
+        const msg = result === 'invalid' ? 'invalid bearer token' : 'missing bearer token (Authorization: Bearer <client secret>)';
+        return this.send(res, route, 401, renderError(msg), id, ['www-authenticate', challenge]);
+      }
+    }
+    if (!isJsonContentType(h['content-type'])) {
+      req.resume();
+      const got = h['content-type'] === undefined ? 'none' : JSON.stringify(h['content-type']);
+      return this.send(res, route, 400, renderError(`content type must be application/json (got ${got})`), id);
+    }
+    const limit = this.o.maxBodyBytes;
+    const declared = h['content-length'];
+    if (declared !== undefined && Number(declared) > limit) return this.tooLarge(req, res, route, id);
+
+    let first: Buffer | undefined;
+    let rest: Buffer[] | undefined;
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        return this.tooLarge(req, res, route, id);
+      }
+      if (first === undefined) first = chunk;
+      else (rest ??= [first]).push(chunk);
+    });
+    req.on('end', () => {
+      if (over) return;
+      const body = rest !== undefined ? Buffer.concat(rest, size) : first;
+      try {
+        this.evaluate(res, route, id, body);
+      } catch (e) {
+        // A bug, not a policy error (those are caught in decide): answer 500, which PEPs treat as deny.
+        this.o.logger.error({ request_id: id, err: e }, 'internal error while handling a decision request');
+        if (!res.headersSent) this.send(res, route, 500, renderError('internal error'), id);
+      }
+    });
+  }
+
+  private tooLarge(req: IncomingMessage, res: ServerResponse, route: RouteId, id: string): void {
+    // The rest of the body is not read; close the connection after answering.
+    req.resume();
+    const msg = `request body exceeds ${this.o.maxBodyBytes} bytes`;
+    this.send(res, route, 413, renderError(msg), id, ['connection', 'close']);
+  }
+
+  private evaluate(res: ServerResponse, route: RouteId, id: string, buf: Buffer | undefined): void {
+    if (buf === undefined || buf.length === 0) return this.send(res, route, 400, renderError('request body is empty'), id);
+    if (tooDeep(buf, this.o.maxDepth)) {
+      return this.send(res, route, 400, renderError(`request JSON nests deeper than ${this.o.maxDepth} levels`), id);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(buf.toString('utf8'));
+    } catch (e) {
+      return this.send(res, route, 400, renderError(`malformed JSON: ${(e as Error).message}`), id);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return this.send(res, route, 400, renderError('request body must be a JSON object'), id);
+    }
+    const req = body as Record<string, unknown>;
+    if (route === R_EVALS) {
+      const batch = readBatch(req);
+      if (typeof batch === 'string') return this.send(res, route, 400, renderError(batch), id);
+      if (batch !== undefined) {
+        const decide = this.o.state.decide;
+        if (decide === undefined) return this.notReady(res, route, id);
+        normalise(req);
+        const semantic = batch.semantic;
+        let out = '{"evaluations":[';
+        for (let i = 0; i < batch.items.length; i++) {
+          if (i > 0) out += ',';
+          const m = mergeItem(req, batch.items[i]);
+          let allowed: boolean;
+          if ('problem' in m) {
+            out += renderItemError(400, m.problem);
+            allowed = false;
+          } else {
+            const d = this.decideOne(decide, m.input, id);
+            out += renderItem(d);
+            allowed = d.allowed;
+          }
+          if (allowed ? semantic === 'permit_on_first_permit' : semantic === 'deny_on_first_deny') break;
+        }
+        return this.send(res, route, 200, out + ']}', id);
+      }
+    }
+    normalise(req);
+    const problem = validate(req);
+    if (problem !== undefined) return this.send(res, route, 400, renderError(problem), id);
+    const decide = this.o.state.decide;
+    if (decide === undefined) return this.notReady(res, route, id);
+    const d = this.decideOne(decide, req as EvaluationInput, id);
+    this.send(res, route, 200, renderSingle(d), id);
+  }
+
+  private decideOne(decide: Decide, input: EvaluationInput, id: string): Decision {
+    const t0 = performance.now();
+    const d = decide(input);
+    const ms = performance.now() - t0;
+    this.o.metrics.recordDecision(d.allowed, d.accessPath, ms / 1000);
+    if (this.o.decisionLog !== undefined) this.o.decisionLog.record(input, d, ms);
+    if (d.error !== undefined) {
+      this.o.metrics.evaluationErrors.inc();
+      this.o.logger.error({ request_id: id, error: errorText(d.error) }, 'policy evaluation error');
+    }
+    return d;
+  }
+
+  private notReady(res: ServerResponse, route: RouteId, id: string): void {
+    this.send(res, route, 503, renderError('no policy loaded yet'), id, ['retry-after', '1']);
+  }
+
+  // ---- Operations endpoints ----
+
+  /** Method check for GET endpoints; answers 405 itself and returns false for other methods. */
+  private get(req: IncomingMessage, res: ServerResponse, route: RouteId, id: string): boolean {
+    req.resume();
+    if (req.method === 'GET' || req.method === 'HEAD') return true;
+    this.send(res, route, 405, renderError(`method ${req.method} not allowed; use GET`), id, ['allow', 'GET, HEAD']);
+    return false;
+  }
+
+  private health(res: ServerResponse, id: string): void {
+    const s = this.o.state;
+    const now = Date.now();
+    const body: Record<string, unknown> = {
+      status: s.degraded ? 'degraded' : 'ok',
+      mode: s.mode,
+      policy_loaded: s.decide !== undefined,
+      degraded: s.degraded,
+      version: this.o.version,
+      uptime_seconds: Math.round((now - s.startedAt) / 1000),
+    };
+    if (s.revision !== '') body.bundle_revision = s.revision;
+    if (s.lastSync > 0) {
+      body.last_sync = new Date(s.lastSync).toISOString();
+      body.last_sync_age_seconds = Math.round((now - s.lastSync) / 100) / 10;
+    }
+    this.send(res, R_HEALTH, 200, JSON.stringify(body), id);
+  }
+
+  private ready(res: ServerResponse, id: string): void {
+    if (this.o.state.decide !== undefined) return this.send(res, R_READY, 200, '{"status":"ready"}', id);
+    this.send(res, R_READY, 503, '{"status":"not ready","reason":"no policy loaded yet"}', id);
+  }
+
+  private metrics(res: ServerResponse, id: string): void {
+    this.o.metrics.render().then(
+      (text) => {
+        this.o.metrics.recordRequest(R_METRICS, 200);
+        res.writeHead(200, [
+          'content-type',
+          this.o.metrics.contentType,
+          'content-length',
+          String(Buffer.byteLength(text)),
+          'x-request-id',
+          id,
+        ]);
+        res.end(text);
+      },
+      (e: unknown) => {
+        this.o.logger.error({ err: e }, 'metrics rendering failed');
+        this.send(res, R_METRICS, 500, renderError('metrics unavailable'), id);
+      },
+    );
+  }
+
+  private wellKnown(req: IncomingMessage, res: ServerResponse, id: string): void {
+    let base = this.o.publicUrl ?? '';
+    if (base === '') {
+      const host = req.headers.host;
+      base = 'http://' + (host !== undefined && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? host : 'localhost');
+    }
+    base = base.replace(/\/+$/, '');
+    const body = JSON.stringify({
+      policy_decision_point: base,
+      access_evaluation_endpoint: base + EVAL_PATH,
+      access_evaluations_endpoint: base + EVALS_PATH,
+    });
+    this.send(res, R_WELLKNOWN, 200, body, id, ['cache-control', 'max-age=300']);
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
