@@ -53,7 +53,7 @@ function hmac(alg: string) {
 /** All PEM blocks of data, in order. */
 function pemBlocks(data: Uint8Array): PemBlock[] {
   const out: PemBlock[] = [];
-  let rest = Buffer.from(data);
+  let rest: Buffer = Buffer.from(data);
   while (rest.length > 0) {
     const [block, next] = pemDecode(rest);
     if (!block) break;

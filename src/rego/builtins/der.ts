@@ -129,7 +129,7 @@ const endsWith = (b: Buffer, p: Buffer) => b.length >= p.length && b.subarray(b.
 /** pem.Decode: the first valid block and the rest, or [null, data]. */
 export function pemDecode(input: Uint8Array): [PemBlock | null, Buffer] {
   const data = Buffer.from(input);
-  let rest = data;
+  let rest: Buffer = data;
   for (;;) {
     if (startsWith(rest, PEM_START.subarray(1))) {
       rest = rest.subarray(PEM_START.length - 1);
