@@ -1,8 +1,8 @@
 // Arithmetic (+ - * / %), rounding, ranges, bit operations, to_number and rand.intn.
 //
 // Integers stay exact: results outside the safe range are computed with bigint and kept
-// canonical with normBig. Anything involving a fraction is an IEEE double (OPA computes with
-// big.Float; no conformance case depends on the difference).
+// canonical with normBig (OPA rounds those to a 64-bit mantissa; exact is strictly better).
+// Anything involving a fraction is computed as OPA does, with 64-bit-mantissa floats (below).
 
 import { BuiltinError } from '../errors.js';
 import { normBig, RSet, typeName, type Value } from '../value.js';
@@ -37,36 +37,162 @@ function big(n: Num): bigint {
   return typeof n === 'bigint' ? n : BigInt(n);
 }
 
-/** Applies an operation exactly when both operands are integers, in doubles otherwise. */
-function arith(a: Num, b: Num, f: (x: number, y: number) => number, g: (x: bigint, y: bigint) => bigint): Num {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const r = f(a, b);
-    if (Number.isSafeInteger(r) || !Number.isInteger(a) || !Number.isInteger(b)) return canon(r);
-    return normBig(g(BigInt(a), BigInt(b)));
+// ---- Floats as OPA computes them ----
+// OPA parses each operand's decimal text into a big.Float with a 64-bit mantissa, operates at that
+// precision and prints the shortest text for the result. Doing the same (from the shortest text of
+// the double, which is what the policy or input wrote) makes `0.1 + 0.2 == 0.3` true, as in OPA.
+
+/** m * 2^e with |m| in [2^63, 2^64), or m = 0. */
+interface F64 {
+  m: bigint;
+  e: number;
+}
+
+const TWO63 = 1n << 63n;
+const TWO64 = 1n << 64n;
+
+function bitLength(n: bigint): number {
+  if (n === 0n) return 0;
+  const hex = n.toString(16);
+  return (hex.length - 1) * 4 + (32 - Math.clz32(Number.parseInt(hex[0], 16)));
+}
+
+/** Rounds num/den * 2^e0 (den > 0) to a 64-bit mantissa, ties to even. */
+function roundRat(num: bigint, den: bigint, e0: number): F64 {
+  if (num === 0n) return { m: 0n, e: 0 };
+  const neg = num < 0n;
+  const n = neg ? -num : num;
+  let s = 64 - (bitLength(n) - bitLength(den));
+  let q = 0n;
+  let r = 0n;
+  let d = den;
+  const divide = () => {
+    if (s >= 0) {
+      const nn = n << BigInt(s);
+      d = den;
+      q = nn / d;
+      r = nn % d;
+    } else {
+      d = den << BigInt(-s);
+      q = n / d;
+      r = n % d;
+    }
+  };
+  divide();
+  while (q >= TWO64) {
+    s--;
+    divide();
+  }
+  while (q < TWO63) {
+    s++;
+    divide();
+  }
+  const twice = r * 2n;
+  if (twice > d || (twice === d && (q & 1n) === 1n)) {
+    q++;
+    if (q === TWO64) {
+      q = TWO63;
+      s--;
+    }
+  }
+  return { m: neg ? -q : q, e: e0 - s };
+}
+
+function toF64(x: Num): F64 {
+  if (typeof x === 'bigint') return roundRat(x, 1n, 0);
+  if (Number.isSafeInteger(x)) return roundRat(BigInt(x), 1n, 0);
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(x));
+  if (!m) throw new BuiltinError(`cannot convert ${x} to a number`);
+  const frac = m[3] ?? '';
+  const exp = Number(m[4] ?? '0') - frac.length;
+  const digits = BigInt(m[1] + m[2] + frac);
+  return exp >= 0 ? roundRat(digits * 10n ** BigInt(exp), 1n, 0) : roundRat(digits, 10n ** BigInt(-exp), 0);
+}
+
+/**
+ * The value of a 64-bit float: an integer when it is one, else the nearest double. Integers of
+ * 2^64 and more are printed by OPA with the fewest digits that still round to the same float.
+ */
+function fromF64(f: F64): Num {
+  if (f.m === 0n) return 0;
+  if (f.e === 0) return normBig(f.m);
+  if (f.e > 0) {
+    const exact = f.m << BigInt(f.e);
+    const neg = exact < 0n;
+    const abs = neg ? -exact : exact;
+    const len = abs.toString().length;
+    for (let p = 1; p < len; p++) {
+      const scale = 10n ** BigInt(len - p);
+      let q = abs / scale;
+      const r2 = (abs % scale) * 2n;
+      if (r2 > scale || (r2 === scale && (q & 1n) === 1n)) q++;
+      const cand = q * scale;
+      const back = roundRat(cand, 1n, 0);
+      if (back.m === (neg ? -f.m : f.m) && back.e === f.e) return neg ? -cand : cand;
+    }
+    return exact;
+  }
+  const unit = 1n << BigInt(-f.e);
+  if (f.m % unit === 0n) return normBig(f.m / unit);
+  const hi = Math.max(f.e, -1000);
+  return canon(Number(f.m) * 2 ** hi * 2 ** (f.e - hi));
+}
+
+function add64(x: F64, y: F64): F64 {
+  if (x.m === 0n) return y;
+  if (y.m === 0n) return x;
+  const e = Math.min(x.e, y.e);
+  return roundRat((x.m << BigInt(x.e - e)) + (y.m << BigInt(y.e - e)), 1n, e);
+}
+
+function mul64(x: F64, y: F64): F64 {
+  return roundRat(x.m * y.m, 1n, x.e + y.e);
+}
+
+function div64(x: F64, y: F64): F64 {
+  return y.m < 0n ? roundRat(-x.m, -y.m, x.e - y.e) : roundRat(x.m, y.m, x.e - y.e);
+}
+
+/** Exact integer arithmetic when both operands are integers, OPA's 64-bit floats otherwise. */
+function arith(a: Num, b: Num, g: (x: bigint, y: bigint) => bigint, h: (x: F64, y: F64) => F64): Num {
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = g(BigInt(a), BigInt(b));
+    return normBig(r);
   }
   if (isInt(a) && isInt(b)) return normBig(g(big(a), big(b)));
-  return canon(f(Number(a), Number(b)));
+  return fromF64(h(toF64(a), toF64(b)));
 }
 
 export function plus(a: Num, b: Num): Num {
-  return arith(a, b, (x, y) => x + y, (x, y) => x + y);
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return arith(a, b, (x, y) => x + y, add64);
 }
 export function minus(a: Num, b: Num): Num {
-  return arith(a, b, (x, y) => x - y, (x, y) => x - y);
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = a - b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return arith(a, b, (x, y) => x - y, (x, y) => add64(x, { m: -y.m, e: y.e }));
 }
 export function mul(a: Num, b: Num): Num {
-  return arith(a, b, (x, y) => x * y, (x, y) => x * y);
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = a * b;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  return arith(a, b, (x, y) => x * y, mul64);
 }
 
 function div(a: Num, b: Num): Num {
   if (typeof b === 'number' ? b === 0 : b === 0n) throw new BuiltinError('divide by zero');
-  if (typeof a === 'number' && typeof b === 'number') return canon(a / b);
   if (isInt(a) && isInt(b)) {
     const x = big(a);
     const y = big(b);
     if (x % y === 0n) return normBig(x / y);
   }
-  return canon(Number(a) / Number(b));
+  return fromF64(div64(toF64(a), toF64(b)));
 }
 
 function rem(a: Num, b: Num): Num {

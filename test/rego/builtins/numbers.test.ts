@@ -110,3 +110,20 @@ test('rand.intn is memoized per evaluation', () => {
   assert.ok(v >= 0 && v < 5);
   assertBuiltinError(() => def.fn(['k', 1.5], ctx), 'operand 2 must be integer number but got floating-point number');
 });
+
+test('fractions are computed like OPA (64-bit mantissa from the decimal text)', () => {
+  assert.equal(call('plus', 0.1, 0.2), 0.3);
+  assert.equal(call('mul', 1.1, 3), 3.3);
+  assert.equal(call('minus', 0.3, 0.1), 0.2);
+  assert.equal(call('div', 0.3, 0.1), 3);
+  assert.equal(call('div', 1, 3), 1 / 3);
+  assert.equal(call('div', 10, 4), 2.5);
+  assert.equal(call('mul', 1.1, 1.1), 1.21);
+  assert.equal(call('plus', -0.5, 0.5), 0);
+  assert.equal(call('mul', 1e-200, 1e-200), 0);
+  // An integer result of 2^64 or more is printed with the fewest digits, as OPA does.
+  assert.equal(call('mul', 2n ** 70n, 0.5), 590295810358705651700n);
+  assert.equal(call('mul', 1.5, 1152921504606846976n), 1729382256910270464n);
+  // Beyond the double range the result is still exact (OPA's big.Float has no such limit).
+  assert.equal(call('mul', 1.5e308, 1.5), 225n * 10n ** 306n);
+});
