@@ -158,7 +158,7 @@ class Lexer {
     const c = src.charCodeAt(start);
     if (isLetter(c)) {
       let i = start + 1;
-      while (i < src.length && isIdentPart(src, i)) i++;
+      for (let w = identPart(src, i); w > 0; w = identPart(src, i)) i += w;
       this.pos = i;
       const word = src.slice(start, i);
       this.push(KEYWORDS.has(word) ? word : 'ident', start, i, ws, nl);
@@ -362,17 +362,13 @@ class Lexer {
           break;
         }
         default:
-          if (e !== '{' || !template) throw this.error('illegal escape sequence', j, loc ?? this.locAt(j));
+          if (e !== '{' || !template) throw this.error('illegal escape sequence', j, loc ?? this.loc(j));
           out += '{';
       }
     }
     return out;
   }
 
-  /** Location of an offset on the current line (strings never span lines). */
-  private locAt(offset: number): Location {
-    return this.loc(offset);
-  }
 }
 
 function hex4(src: string, at: number): number {
@@ -391,9 +387,13 @@ function isDigit(c: number): boolean {
 
 const UNICODE_DIGIT = /\p{Nd}/u;
 
-function isIdentPart(src: string, i: number): boolean {
+/** Length (in UTF-16 units) of the identifier character at i, or 0 if there is none. */
+function identPart(src: string, i: number): number {
+  if (i >= src.length) return 0;
   const c = src.charCodeAt(i);
-  if (isLetter(c) || isDigit(c)) return true;
+  if (isLetter(c) || isDigit(c)) return 1;
+  if (c < 0x80) return 0;
   // OPA allows non-ASCII decimal digits after the first character of an identifier.
-  return c >= 0x80 && UNICODE_DIGIT.test(String.fromCodePoint(src.codePointAt(i) as number));
+  const cp = src.codePointAt(i) as number;
+  return UNICODE_DIGIT.test(String.fromCodePoint(cp)) ? (cp > 0xffff ? 2 : 1) : 0;
 }

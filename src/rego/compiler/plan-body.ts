@@ -185,14 +185,31 @@ export class Planner implements BodyPlanner {
     this.terms.deps = depsOf(node);
     const bound = new Set<number>();
     let params: Match[] | undefined;
+    // Parameters that compute (e.g. a template string) are compared after the body binds
+    // their variables: `f($"{x}")` becomes `f(tmp) if { ...; tmp = $"{x}" }`.
+    const computed: [RTerm, Term][] = [];
     if (head.args) {
-      for (const name of termVarNames(head.args)) if (root.find(name) === undefined) root.declare(name);
-      const rts = head.args.map((a) => resolver.term(a, root));
+      const patterns = head.args.filter(isPatternTerm);
+      for (const name of termVarNames(patterns)) if (root.find(name) === undefined) root.declare(name);
+      const rts = head.args.map((a): RTerm => {
+        if (isPatternTerm(a)) return resolver.term(a, root);
+        const tmp: RTerm = { t: 'local', slot: root.declare('$arg' + alloc.n), name: '$arg', loc: a.loc };
+        computed.push([tmp, a]);
+        return tmp;
+      });
       params = rts.map((p) => this.terms.match(p, bound));
     }
     const paramBound = new Set(bound);
-    const extra = [...src.suffix, ...(head.key ? [head.key] : []), ...(head.value ? [head.value] : [])];
+    const extra = [
+      ...src.suffix,
+      ...(head.key ? [head.key] : []),
+      ...(head.value ? [head.value] : []),
+      ...computed.map(([, a]) => a),
+    ];
     const { body, scope } = resolver.body(rule.body, root, alloc, extra, rule.loc);
+    for (const [tmp, a] of computed) {
+      body.exprs.push({ kind: 'unify', left: tmp, right: resolver.term(a, scope), negated: false, with: [], loc: a.loc });
+    }
     // Head terms that compute (refs, calls, comprehensions) become `tmp = term` in the body,
     // as OPA rewrites them, so they may iterate and take part in safety ordering.
     const headTerm = (t: RTerm, b: RBody): RTerm => {
@@ -418,6 +435,25 @@ function isPurePattern(t: RTerm, b: Set<number>, terms: TermPlanner): boolean {
       return t.entries.every(([k, v]) => terms.evalOf(k, b) !== null && isPurePattern(v, b, terms));
     default:
       return terms.evalOf(t, b) !== null;
+  }
+}
+
+/** Terms that match an argument directly: variables, literals, arrays and objects of those. */
+function isPatternTerm(t: Term): boolean {
+  switch (t.type) {
+    case 'var':
+    case 'null':
+    case 'boolean':
+    case 'number':
+    case 'string':
+      return true;
+    case 'array':
+    case 'set':
+      return t.items.every(isPatternTerm);
+    case 'object':
+      return t.entries.every(([k, v]) => isPatternTerm(k) && isPatternTerm(v));
+    default:
+      return false;
   }
 }
 

@@ -254,7 +254,11 @@ export class Resolver {
       case 'template':
         return {
           t: 'template',
-          parts: t.parts.map((p) => (typeof p === 'string' ? p : this.term(p, scope))),
+          parts: t.parts.map((p, i) => {
+            if (typeof p === 'string') return p;
+            const mods = t.with?.[i];
+            return this.term(mods ? withAsTerm(p, mods) : p, scope);
+          }),
           loc: t.loc,
         };
     }
@@ -346,6 +350,19 @@ export class Resolver {
     if (def) return { kind: 'builtin', name, def };
     return undefined;
   }
+}
+
+/** `{x with input as v}` inside a template: `[$t | $t = x with input as v][0]`. */
+function withAsTerm(term: Term, mods: WithModifier[]): Term {
+  const loc = term.loc;
+  const tmp: VarTerm = { type: 'var', name: '$tmpl', loc };
+  const body: Body = [{ kind: 'unify', left: tmp, right: term, negated: false, with: mods, loc }];
+  return {
+    type: 'ref',
+    head: { type: 'arraycompr', term: tmp, body, loc },
+    path: [{ type: 'number', value: 0, raw: '0', loc }],
+    loc,
+  };
 }
 
 /** Names that `some`, `:=` and `some ... in` declare somewhere in a body. */

@@ -24,10 +24,6 @@ export class ParserBase {
     return this.tokens[this.i];
   }
 
-  protected peek(n = 1): Token {
-    return this.tokens[Math.min(this.i + n, this.tokens.length - 1)];
-  }
-
   protected advance(): Token {
     const tok = this.tokens[this.i];
     if (this.i < this.tokens.length - 1) this.i++;

@@ -21,7 +21,7 @@ export { refName } from './terms.js';
 
 /** Parses a whole module (`package ...`, imports, rules). */
 export function parseModule(source: string, file: string): Module {
-  return guard(source, file, () => {
+  return guard(file, () => {
     const { tokens, comments } = tokenize(source, file);
     const module = new ModuleParser(tokens, file).parseModule(source, comments);
     attachAnnotations(module, module.statements);
@@ -32,7 +32,7 @@ export function parseModule(source: string, file: string): Module {
 
 /** Parses a query: expressions separated by `;` or newlines (`data.x = y; z := 1`). */
 export function parseQuery(source: string, file = ''): Body {
-  return guard(source, file, () => {
+  return guard(file, () => {
     const p = new ModuleParser(tokenize(source, file).tokens, file);
     return p.parseWhole(() => p.parseBody('eof'));
   });
@@ -40,22 +40,24 @@ export function parseQuery(source: string, file = ''): Body {
 
 /** Parses a single term, e.g. `{"foo": {{1}}}` (infix operators allowed). */
 export function parseTerm(source: string, file = ''): Term {
-  return guard(source, file, () => {
+  return guard(file, () => {
     const p = new ModuleParser(tokenize(source, file).tokens, file);
     return p.parseWhole(() => p.parseInfix(false));
   });
 }
 
-/** Runs a parse, turning anything that is not a RegoError into one. */
-function guard<T>(source: string, file: string, f: () => T): T {
+/**
+ * Runs a parse, turning anything that is not a RegoError into one. The depth guard should stop
+ * deep input first; a RangeError (stack overflow) is caught anyway as the last line of defence.
+ */
+function guard<T>(file: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
     if (e instanceof RegoError) throw e;
     const at: Location = { file, row: 1, col: 1, offset: 0 };
     if (e instanceof RangeError) throw new RegoError('rego_parse_error', 'nesting too deep', at);
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new RegoError('rego_parse_error', `internal parser error: ${msg} (source length ${source.length})`, at);
+    throw new RegoError('rego_parse_error', `internal parser error: ${e instanceof Error ? e.message : String(e)}`, at);
   }
 }
 
