@@ -53,6 +53,8 @@ export abstract class TermParser extends ParserBase {
    * retries linear instead of exponential.
    */
   private readonly memo = new Map<number, Memo>();
+  /** First failed comprehension reading in the collection being parsed (see withComprFallback). */
+  private comprError: RegoError | undefined;
 
   abstract parseBody(end: string): Body;
   abstract parseLiteral(): Expr;
@@ -286,9 +288,7 @@ export abstract class TermParser extends ParserBase {
       return undefined;
     }
   }
-  /** First failed comprehension reading: reported if the fallback reading fails too. */
-  private comprError: RegoError | undefined;
-
+  /** Runs f (a collection parse); if it fails after a comprehension reading failed, reports that. */
   private withComprFallback<T>(f: () => T): T {
     const saved = this.comprError;
     this.comprError = undefined;
