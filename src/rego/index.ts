@@ -118,7 +118,7 @@ export class Policy {
         new Set(),
         { file: '', row: 0, col: 0, offset: 0 },
       ) as Eval;
-      ep = { evaluate: (input, eo) => ev(this.ctx(input, eo), []) };
+      ep = { evaluate: (input, eo) => guard(() => ev(this.ctx(input, eo), [])) };
     }
     this.entrypoints.set(path, ep);
     return ep;
@@ -151,6 +151,10 @@ export class PreparedQuery {
   ) {}
 
   run(input: Value | undefined, opts?: EvalOptions): ResultSet {
+    return guard(() => this.runUnguarded(input, opts));
+  }
+
+  private runUnguarded(input: Value | undefined, opts?: EvalOptions): ResultSet {
     const c = this.makeCtx(input, opts);
     const f = new Array(this.nslots);
     const rows: ResultSet = [];
@@ -164,6 +168,19 @@ export class PreparedQuery {
       return false;
     });
     return rows;
+  }
+}
+
+/** Nothing but a RegoError leaves an evaluation: a bug or exhausted stack becomes one too. */
+function guard<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof RegoError) throw err;
+    if (err instanceof RangeError) {
+      throw new RegoError('eval_internal_error', 'evaluation exceeded the maximum nesting depth');
+    }
+    throw new RegoError('eval_internal_error', `internal error: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
