@@ -7,10 +7,11 @@
 //   --timeout MS      per-case timeout (default 10000)
 //   --jobs N          worker threads (default: CPUs, at most 8)
 //   --inline          run in this process (no timeout guard; for debugging)
+//   --json FILE       also write every outcome to FILE as JSON
 //
 // Prints passes per folder and ends with exactly one line `N passed, M failed, K skipped`.
 
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { defaultSuiteRoot, loadCases, type Case } from './cases.js';
 import { loadEngine, runCase, type Outcome } from './execute.js';
@@ -26,6 +27,7 @@ interface Flags {
   timeoutMs: number;
   jobs: number;
   inline: boolean;
+  json?: string;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -52,6 +54,7 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--timeout') f.timeoutMs = Number(value());
     else if (a === '--jobs') f.jobs = Math.max(1, Number(value()));
     else if (a === '--inline') f.inline = true;
+    else if (a === '--json') f.json = value();
     else throw new Error(`unknown flag ${a}`);
   }
   return f;
@@ -113,6 +116,7 @@ async function main(): Promise<number> {
     });
   }
   report(outcomes, flags);
+  if (flags.json) writeFileSync(flags.json, JSON.stringify(outcomes, null, 1) + '\n');
 
   const passingNow = new Set(outcomes.filter((o) => o.status === 'pass').map((o) => o.id));
   const listed = readPassing();
