@@ -21,7 +21,8 @@ const gzip = promisify(gzipCb);
 /** A decision event (fields in docs/cloud-protocol.md). decision_id and time are filled if absent. */
 export interface AuditEvent {
   decision_id?: string;
-  time?: string;
+  /** RFC 3339 time; a number (ms since epoch) is accepted and converted when sent. */
+  time?: string | number;
   [key: string]: unknown;
 }
 
@@ -84,6 +85,7 @@ export class AuditForwarder {
   private timer: TimerHandle | undefined;
   private readonly stopController = new AbortController();
   private readonly totals = { sent: 0, dropped: 0, retried: 0 };
+  private overflowUncounted = 0;
 
   private readonly m;
 
@@ -107,7 +109,11 @@ export class AuditForwarder {
     const r = opts.registry;
     this.m = {
       sent: counter(r, 'vengtoo_agent_audit_events_sent_total', 'Decision events delivered to the audit endpoint.'),
-      dropped: counter(r, 'vengtoo_agent_audit_events_dropped_total', 'Decision events dropped, by reason (buffer_full, rejected, invalid, shutdown).', ['reason']),
+      // Overflow drops are counted in enqueue as a plain integer and moved into the counter at
+      // scrape time and whenever the sender runs, so a full buffer costs enqueue nothing extra.
+      dropped: counter(r, 'vengtoo_agent_audit_events_dropped_total', 'Decision events dropped, by reason (buffer_full, rejected, invalid, shutdown).', ['reason'], () =>
+        this.syncDropMetric(),
+      ),
       retried: counter(r, 'vengtoo_agent_audit_events_retried_total', 'Decision events sent again after a failed POST.'),
       batches: counter(r, 'vengtoo_agent_audit_batches_total', 'Audit POSTs by result (ok, failed, rejected).', ['result']),
       buffer: gauge(r, 'vengtoo_agent_audit_buffer_events', 'Decision events waiting to be sent (buffered and in flight).', [], (g) => g.set(this.len + this.inFlight)),
@@ -119,12 +125,13 @@ export class AuditForwarder {
   /** Queues an event. O(1), never blocks, never throws. Returns its decision_id. */
   enqueue(event: AuditEvent): string {
     if (typeof event.decision_id !== 'string' || event.decision_id === '') event.decision_id = randomUUID();
-    if (event.time === undefined) event.time = new Date(this.clock.now()).toISOString();
+    if (event.time === undefined) event.time = this.clock.now(); // formatted when sent
     if (this.len === this.o.bufferSize) {
       this.ring[this.head] = undefined;
       this.head = (this.head + 1) % this.o.bufferSize;
       this.len--;
-      this.drop(1, 'buffer_full');
+      this.totals.dropped++;
+      this.overflowUncounted++; // added to the metric in bulk (see syncDropMetric)
     }
     this.ring[(this.head + this.len) % this.o.bufferSize] = event;
     this.len++;
@@ -132,7 +139,15 @@ export class AuditForwarder {
     return event.decision_id;
   }
 
+  private syncDropMetric(): void {
+    if (this.overflowUncounted > 0) {
+      this.m.dropped.inc({ reason: 'buffer_full' }, this.overflowUncounted);
+      this.overflowUncounted = 0;
+    }
+  }
+
   stats(): AuditStats {
+    this.syncDropMetric();
     return { buffered: this.len, inFlight: this.inFlight, ...this.totals };
   }
 
@@ -224,6 +239,7 @@ export class AuditForwarder {
   }
 
   private async pump(): Promise<void> {
+    this.syncDropMetric();
     while (this.len > 0 && (this.drainAll || this.len >= this.o.batchSize)) {
       if (this.stopController.signal.aborted) break;
       const batch = this.take(Math.min(this.o.batchSize, this.len));
@@ -276,6 +292,7 @@ export class AuditForwarder {
     const parts: string[] = [];
     const sendable: AuditEvent[] = [];
     for (const e of batch) {
+      if (typeof e.time === 'number') e.time = new Date(e.time).toISOString();
       try {
         parts.push(JSON.stringify(e, bigintReplacer));
         sendable.push(e);

@@ -87,16 +87,34 @@ export function isTimeout(e: unknown): boolean {
   return e instanceof Error && (e.name === 'TimeoutError' || (e as { cause?: Error }).cause?.name === 'TimeoutError');
 }
 
+// The latest owner's collect hook per metric, so a metric reused by a new client reads the new one.
+const collectors = new WeakMap<object, (g: never) => void>();
+
 // prom-client throws when a metric name is registered twice; the agent may build a client more
 // than once on one registry (tests, reconfiguration), so reuse what is there.
-export function counter<L extends string>(registry: Registry | undefined, name: string, help: string, labelNames: L[] = []): Counter<L> {
-  const existing = registry?.getSingleMetric(name);
-  if (existing) return existing as Counter<L>;
-  return new Counter<L>({ name, help, labelNames, registers: registry ? [registry] : [] });
+export function counter<L extends string>(
+  registry: Registry | undefined,
+  name: string,
+  help: string,
+  labelNames: L[] = [],
+  collect?: (c: Counter<L>) => void,
+): Counter<L> {
+  const existing = registry?.getSingleMetric(name) as Counter<L> | undefined;
+  const c =
+    existing ??
+    new Counter<L>({
+      name,
+      help,
+      labelNames,
+      registers: registry ? [registry] : [],
+      collect(this: Counter<L>) {
+        (collectors.get(this) as ((c: Counter<L>) => void) | undefined)?.(this);
+      },
+    });
+  if (collect) collectors.set(c, collect as (g: never) => void);
+  return c;
 }
 
-// The latest owner's collect hook per gauge, so a gauge reused by a new client reads the new one.
-const collectors = new WeakMap<object, (g: never) => void>();
 
 export function gauge<L extends string>(
   registry: Registry | undefined,
