@@ -74,14 +74,19 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const keyFlags: Partial<Record<Key, string | boolean>> = {};
+  const flagNames: Partial<Record<Key, string>> = {};
   for (const [flag, value] of flags) {
     const key = FLAG_TO_KEY.get(flag);
-    if (key) keyFlags[key] = value;
+    if (key) {
+      keyFlags[key] = value;
+      flagNames[key] = '--' + flag;
+    }
   }
   let loaded;
   try {
     loaded = loadConfig({
       flags: keyFlags,
+      flagNames,
       configPath: typeof flags.get('config') === 'string' ? (flags.get('config') as string) : undefined,
       env: process.env,
       cwd: process.cwd(),

@@ -30,6 +30,8 @@ export interface LoadedConfig {
 export interface ConfigSources {
   /** Flag values by key; `true` for a bare boolean flag. */
   flags?: Partial<Record<Key, string | boolean>>;
+  /** The flag a key came from, for messages (default `--key-name`), e.g. listen_addr → "--listen". */
+  flagNames?: Partial<Record<Key, string>>;
   /** An explicit YAML path (--config); it must exist. */
   configPath?: string;
   env?: Record<string, string | undefined>;
@@ -118,8 +120,9 @@ export function loadConfig(src: ConfigSources): LoadedConfig {
   // Flags.
   for (const [key, raw] of Object.entries(src.flags ?? {})) {
     if (raw === undefined) continue;
-    if (!KEY_SET.has(key)) throw new ConfigError(key, 'unknown flag', flagName(key as Key));
-    values[key as Key] = convert(key as Key, raw, flagName(key as Key), src.cwd, src.home);
+    const name = src.flagNames?.[key as Key] ?? flagName(key as Key);
+    if (!KEY_SET.has(key)) throw new ConfigError(key, 'unknown flag', name);
+    values[key as Key] = convert(key as Key, raw, name, src.cwd, src.home);
     origins[key as Key] = 'flag';
   }
 
