@@ -10,7 +10,16 @@ import { numbersBuiltins } from './numbers.js';
 import { objectsBuiltins } from './objects.js';
 import { setsBuiltins } from './sets.js';
 import { timeBuiltins } from './time.js';
+import { tokensBuiltins } from './tokens.js';
 import { typechecksBuiltins } from './typechecks.js';
+import { encodingBuiltins } from './encoding.js';
+import { globBuiltins } from './glob.js';
+import { jsonBuiltins } from './json.js';
+import { regexBuiltins } from './regex.js';
+import { semverBuiltins } from './semver.js';
+import { stringsBuiltins } from './strings.js';
+import { unitsBuiltins } from './units.js';
+import { uuidBuiltins } from './uuid.js';
 import type { BuiltinDef } from './types.js';
 
 const families: BuiltinDef[][] = [
@@ -26,6 +35,15 @@ const families: BuiltinDef[][] = [
   timeBuiltins,
   netBuiltins,
   cryptoBuiltins,
+  tokensBuiltins,
+  stringsBuiltins,
+  regexBuiltins,
+  globBuiltins,
+  encodingBuiltins,
+  jsonBuiltins,
+  unitsBuiltins,
+  semverBuiltins,
+  uuidBuiltins,
 ];
 
 export const builtins: ReadonlyMap<string, BuiltinDef> = new Map(families.flat().map((b) => [b.name, b]));
