@@ -38,7 +38,7 @@ function largePolicy(): Policy {
     agents[`agent-${r}`] = { roles: [`role-${r}`, `role-${(r + 1) % 1000}`] };
   }
   return compile([{ file: 'policy.rego', source: readFileSync(root + 'examples/policy.rego', 'utf8') }], {
-    data: { principals: { agent: agents }, roles },
+    data: { principals: { agent: agents }, roles } as unknown as Value,
   });
 }
 
