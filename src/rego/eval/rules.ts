@@ -45,10 +45,22 @@ function materialize(c: Ctx, node: RuleNode): Value | undefined {
     const v = nodeValue(c, child);
     if (v === undefined) continue;
     const prev = b.get(name);
-    b.put(name, prev === undefined ? v : mergeValues(prev, v));
+    b.put(name, prev === undefined ? v : overlayBase(prev, v));
   }
   if (node.dyn.length > 0) evalDyn(c, node, b);
   return b.build();
+}
+
+/** Base data and a virtual document at one path: objects merge; otherwise base data wins (OPA). */
+function overlayBase(base: Value, virtual: Value): Value {
+  if (!isObj(base) || !isObj(virtual)) return base;
+  const out = new ObjectBuilder();
+  for (const [k, v] of objectEntries(base as ObjectValue)) out.set(k, v);
+  for (const [k, v] of objectEntries(virtual as ObjectValue)) {
+    const prev = out.get(k);
+    out.put(k, prev === undefined ? v : overlayBase(prev, v));
+  }
+  return out.build();
 }
 
 /**
