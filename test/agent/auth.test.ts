@@ -19,7 +19,7 @@ after(async () => {
 });
 
 it('answers 401 with WWW-Authenticate when the bearer token is missing', async () => {
-  for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer ' }]) {
+  for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer ' }] as Record<string, string>[]) {
     const r = await post(agent.url + '/access/v1/evaluation', alice, headers);
     assert.equal(r.status, 401);
     assert.equal(r.headers['www-authenticate'], 'Bearer realm="vengtoo-agent"');
