@@ -11,7 +11,13 @@ describe('audit forwarding', () => {
   });
   after(async () => cloud.close());
 
+  let seq = 0;
+  let token = '';
+  const posts = () => cloud.auditPostsFor(token);
   function fwd(over: Partial<AuditForwarderOptions> = {}) {
+    // Each forwarder has its own token, so stragglers from an earlier test are not counted.
+    token = `vk_audit_${++seq}`;
+    cloud.auditToken = token;
     cloud.events = [];
     cloud.auditPosts = 0;
     cloud.auditHeaders = [];
@@ -19,7 +25,7 @@ describe('audit forwarding', () => {
     const registry = new Registry();
     const f = new AuditForwarder({
       endpoint: `${cloud.url}/v1/agent/decisions`,
-      apiKey: 'vk_audit',
+      apiKey: token,
       version: '3.0.0',
       batchSize: 10,
       batchIntervalMs: 60_000,
@@ -45,11 +51,11 @@ describe('audit forwarding', () => {
     await waitFor(() => cloud.events.length === 20, 3000, 'two full batches');
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(cloud.events.length, 20, 'the partial batch waits for the interval');
-    assert.equal(cloud.auditPosts, 2);
+    assert.equal(posts(), 2);
     const h = cloud.auditHeaders[0];
     assert.equal(h['content-encoding'], 'gzip');
     assert.equal(h['content-type'], 'application/json');
-    assert.equal(h.authorization, 'Bearer vk_audit');
+    assert.equal(h.authorization, `Bearer ${token}`);
     assert.equal(h['user-agent'], 'vengtoo-agent/3.0.0');
     const e0 = cloud.events[0];
     assert.equal(e0.decision_id, ids[0]);
@@ -79,7 +85,7 @@ describe('audit forwarding', () => {
     f.start();
     for (let i = 0; i < 10; i++) f.enqueue(event(i));
     await waitFor(() => cloud.events.length === 10, 3000, 'delivery after retries');
-    assert.equal(cloud.auditPosts, 3);
+    assert.equal(posts(), 3);
     assert.equal(await metric(registry, 'vengtoo_agent_audit_events_retried_total'), 20);
     assert.equal(await metric(registry, 'vengtoo_agent_audit_batches_total', { result: 'failed' }), 2);
     await f.stop(1000);
@@ -91,7 +97,7 @@ describe('audit forwarding', () => {
     cloud.auditStatus = () => (down ? 500 : 200);
     f.start();
     for (let i = 0; i < 30; i++) f.enqueue(event(i));
-    await waitFor(() => cloud.auditPosts >= 6, 3000, 'several failed attempts');
+    await waitFor(() => posts() >= 6, 3000, 'several failed attempts');
     assert.equal(f.stats().dropped, 0);
     down = false;
     await waitFor(() => cloud.uniqueEventIds().size === 30, 5000, 'all events after recovery');
@@ -153,7 +159,7 @@ describe('audit forwarding', () => {
     f.start();
     for (let i = 0; i < 10; i++) f.enqueue(event(i));
     await waitFor(async () => (await metric(registry, 'vengtoo_agent_audit_events_dropped_total', { reason: 'rejected' })) === 10, 3000, 'rejected count');
-    assert.equal(cloud.auditPosts, 1);
+    assert.equal(posts(), 1);
     await f.stop(500);
   });
 
@@ -165,7 +171,7 @@ describe('audit forwarding', () => {
     f.start();
     for (let i = 0; i < 10; i++) f.enqueue(event(i));
     await waitFor(() => cloud.events.length === 10, 3000, 'split delivery');
-    assert.equal(cloud.auditPosts, 3);
+    assert.equal(posts(), 3);
     await f.stop(500);
   });
 

@@ -27,8 +27,16 @@ export class TestCloud {
   /** Every decision event received, in arrival order (duplicates included). */
   events: Record<string, unknown>[] = [];
   auditPosts = 0;
-  /** Status for the next audit POSTs: a function of the POST number (1-based). */
+  /** Status for audit POSTs: a function of the POST number (1-based) for that Authorization value. */
   auditStatus: (n: number) => number = () => 200;
+  private auditCounts = new Map<string, number>();
+  /** When set, only audit POSTs with this bearer token are served. */
+  auditToken: string | undefined;
+
+  /** Audit POSTs made with this bearer token (each test's forwarder uses its own). */
+  auditPostsFor(token: string): number {
+    return this.auditCounts.get(`Bearer ${token}`) ?? 0;
+  }
   auditHeaders: IncomingMessage['headers'][] = [];
   private sockets = new Set<import('node:net').Socket>();
 
@@ -70,7 +78,14 @@ export class TestCloud {
       return;
     }
     if (req.method === 'POST' && path === '/v1/agent/decisions') {
-      const n = ++this.auditPosts;
+      this.auditPosts++;
+      const auth = String(req.headers.authorization);
+      const n = (this.auditCounts.get(auth) ?? 0) + 1;
+      this.auditCounts.set(auth, n);
+      if (this.auditToken !== undefined && auth !== `Bearer ${this.auditToken}`) {
+        res.writeHead(503).end(); // a straggler from an earlier test's forwarder
+        return;
+      }
       this.auditHeaders.push(req.headers);
       const status = this.auditStatus(n);
       if (status === 0) {
