@@ -111,6 +111,7 @@ export class TermPlanner {
       case 'call': {
         const n = arityOf(t.fn);
         if (n >= 0 && t.args.length !== n) return null;
+        if (t.fn.kind === 'builtin' && t.fn.def.relation) return null; // several results: see gen
         const args = this.evalAll(t.args, bound);
         if (!args) return null;
         const call = this.caller(t.fn, t.loc);
@@ -162,6 +163,7 @@ export class TermPlanner {
 
   /** Enumerates a term's values, binding iteration variables; adds them to `bound`. */
   gen(t: RTerm, bound: Set<number>): Gen {
+    if (t.t === 'call' && t.fn.kind === 'builtin' && t.fn.def.relation) return this.relation(t, bound);
     const e = this.evalOf(t, bound);
     if (e) {
       return (c, f, each) => {
@@ -181,6 +183,25 @@ export class TermPlanner {
       default:
         throw new RegoError('rego_unsafe_var_error', `var ${(t as Local).name ?? '?'} is unsafe`, t.loc);
     }
+  }
+
+  /** A builtin relation (e.g. walk) returns all its results as an array: one solution each. */
+  private relation(t: Extract<RTerm, { t: 'call' }>, bound: Set<number>): Gen {
+    const args = this.evalAll(t.args, bound);
+    if (!args) throw new RegoError('rego_unsafe_var_error', `arguments of ${t.fn.name} must be bound`, t.loc);
+    const call = this.caller(t.fn, t.loc);
+    return (c, f, each) => {
+      const vals: Value[] = [];
+      for (const a of args) {
+        const v = a(c, f);
+        if (v === undefined) return false;
+        vals.push(v);
+      }
+      const results = call(c, vals);
+      if (!Array.isArray(results)) return false;
+      for (const r of results) if (each(r)) return true;
+      return false;
+    };
   }
 
   /** Composite terms whose parts iterate: enumerate the parts left to right. */
