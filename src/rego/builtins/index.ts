@@ -5,6 +5,7 @@ import { arraysBuiltins } from './arrays.js';
 import { comparisonBuiltins } from './comparison.js';
 import { cryptoBuiltins } from './crypto.js';
 import { graphBuiltins } from './graph.js';
+import { miscBuiltins } from './misc.js';
 import { netBuiltins } from './net.js';
 import { numbersBuiltins } from './numbers.js';
 import { objectsBuiltins } from './objects.js';
@@ -36,6 +37,7 @@ const families: BuiltinDef[][] = [
   netBuiltins,
   cryptoBuiltins,
   tokensBuiltins,
+  miscBuiltins,
   stringsBuiltins,
   regexBuiltins,
   globBuiltins,
