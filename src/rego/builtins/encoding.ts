@@ -2,7 +2,7 @@
 // Strings are handled as UTF-8 bytes, as Go does; decoded bytes that are not valid UTF-8 read
 // as U+FFFD (which is how Go would serialize them).
 
-import { parseAllDocuments, stringify as yamlStringify, type YAMLError } from 'yaml';
+import { parseAllDocuments, stringify as yamlStringify, type Tags, type YAMLError } from 'yaml';
 import { BuiltinError } from '../errors.js';
 import { normBig, objectEntries, RSet, typeName, type PlainObject, type Value } from '../value.js';
 import { fromUtf8, goQuote, utf8 } from './gofmt.js';
@@ -302,7 +302,7 @@ const yamlOptions = {
   intAsBigInt: true,
   uniqueKeys: false,
   merge: true,
-  customTags: (tags: { tag: string }[]) => tags.filter((t) => !t.tag.endsWith(':timestamp')),
+  customTags: (tags: Tags): Tags => tags.filter((t) => typeof t === 'string' || !t.tag.endsWith(':timestamp')),
 };
 
 function yamlError(e: YAMLError): BuiltinError {

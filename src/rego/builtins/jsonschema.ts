@@ -3,7 +3,7 @@
 // dotted field paths (`(root)` for the document itself) and English descriptions.
 // Patterns are matched with RE2 (as in Go), not JavaScript regular expressions.
 
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { BuiltinError } from '../errors.js';
 import { isObject, type Value } from '../value.js';
 import { isValidJSON, marshalJSON, parseJSON } from './gojson.js';
@@ -65,7 +65,8 @@ function load(v: Value): unknown {
   throw new BuiltinError('wrong type, expected string or object');
 }
 
-const simpleTypes = ['array', 'boolean', 'integer', 'null', 'number', 'object', 'string'];
+// gojsonschema lists the types in this order.
+const simpleTypes = ['array', 'boolean', 'integer', 'number', 'null', 'object', 'string'];
 
 function schemaError(errors: ErrorObject[] | null | undefined, schema: unknown): string {
   for (const e of errors ?? []) {
@@ -114,10 +115,10 @@ function compileSchema(schema: unknown): ValidateFunction {
     } catch (e) {
       c = e instanceof BuiltinError ? e : new BuiltinError(e instanceof Error ? e.message : String(e));
     }
-    compiled.set(key, c);
+    compiled.set(key, c as ValidateFunction | BuiltinError);
   }
   if (c instanceof BuiltinError) throw new BuiltinError(c.message);
-  return c;
+  return c as ValidateFunction;
 }
 
 // ---- errors in gojsonschema's shape ----

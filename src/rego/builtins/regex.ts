@@ -193,7 +193,7 @@ class GlobError extends Error {}
 function gtokenize(input: string): GToken[] {
   const rs = Array.from(input, (c) => c.codePointAt(0) as number);
   const err = (pos: number, msg: string): never => {
-    throw new GlobError(`${goQuote(`input:${input}, pos:${pos}, ${msg}`)}: the input provided is invalid`);
+    throw new GlobError(`input:${input}, pos:${pos}, ${msg}: the input provided is invalid`);
   };
   const nextRune = (i: number): [number, number, boolean] | null => {
     if (i >= rs.length) return null;
