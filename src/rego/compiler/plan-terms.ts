@@ -21,7 +21,7 @@ import {
 import type { FnTarget, RBody, RTerm } from './ir.js';
 import type { Eval, Gen, Match, Step } from './plan-types.js';
 import type { RuleNode, RuleTree } from './ruletree.js';
-import { arityOf } from './safety.js';
+import { argOrder, arityOf } from './safety.js';
 
 type Local = Extract<RTerm, { t: 'local' }>;
 
@@ -216,39 +216,33 @@ export class TermPlanner {
             : t.t === 'template'
               ? (t.parts.filter((p) => typeof p !== 'string') as RTerm[])
               : [];
-    const slots: number[] = [];
+    // Parts are enumerated in safety order (call arguments: refs first); each value lands in
+    // tmp at the part's written position, and the term is rebuilt from tmp.
+    const order = t.t === 'call' ? argOrder(parts) : parts.map((_, i) => i);
     const gens: Gen[] = [];
-    // Each part's value goes to a hidden slot; then the term is rebuilt from those slots.
-    const hidden = new Map<RTerm, Local>();
-    let next = -1;
-    for (const p of parts) {
-      gens.push(this.gen(p, bound));
-      const slot = next--;
-      slots.push(slot);
-      hidden.set(p, { t: 'local', slot, name: '$part', loc: p.loc });
+    const pos: number[] = [];
+    for (const i of order) {
+      gens.push(this.gen(parts[i], bound));
+      pos.push(i);
     }
     const tmp: Value[] = [];
     const n = gens.length;
-    const rebuild = this.rebuild(t, hidden, bound);
+    const rebuild = this.rebuild(t, parts);
     const step = (c: Ctx, f: Frame, i: number, each: (v: Value) => boolean): boolean => {
       if (i === n) {
         const v = rebuild(c, f, tmp);
         return v === undefined ? false : each(v);
       }
       return gens[i](c, f, (v) => {
-        tmp[i] = v;
+        tmp[pos[i]] = v;
         return step(c, f, i + 1, each);
       });
     };
     return (c, f, each) => step(c, f, 0, each);
   }
 
-  private rebuild(t: RTerm, hidden: Map<RTerm, Local>, bound: Set<number>): (c: Ctx, f: Frame, vals: Value[]) => Value | undefined {
-    void bound;
-    const index = new Map<RTerm, number>();
-    let i = 0;
-    for (const k of hidden.keys()) index.set(k, i++);
-    const at = (p: RTerm) => index.get(p) as number;
+  private rebuild(t: RTerm, parts: RTerm[]): (c: Ctx, f: Frame, vals: Value[]) => Value | undefined {
+    const at = (p: RTerm) => parts.indexOf(p);
     switch (t.t) {
       case 'array': {
         const idx = t.items.map(at);
@@ -403,13 +397,21 @@ export class TermPlanner {
     const consts: Value[] = [];
     for (const p of path) {
       if (p.t !== 'const') {
-        const e = this.evalOf(p, bound);
-        if (!e) return null;
-        // Dynamic keys: resolve the constant prefix, then look up the rest at run time.
-        const i = path.indexOf(p);
-        const prefix = this.dataRef(path.slice(0, i), bound, loc) as Eval;
-        const segs = this.evalAll(path.slice(i), bound) as Eval[];
-        return chain(prefix, segs);
+        // Keys known only at run time (data[x].allow): walk the rule tree as they arrive, so only
+        // the addressed document is evaluated, never all of data.
+        const segs = this.evalAll(path, bound);
+        if (!segs) return null;
+        const tree = this.tree;
+        const n = segs.length;
+        return (c, f) => {
+          const keys = new Array<Value>(n);
+          for (let i = 0; i < n; i++) {
+            const k = segs[i](c, f);
+            if (k === undefined) return undefined;
+            keys[i] = k;
+          }
+          return dataByKeys(c, tree.root, keys);
+        };
       }
       consts.push(p.v);
     }
@@ -557,6 +559,28 @@ export class TermPlanner {
       return direct(c, args);
     };
   }
+}
+
+/** data[k0][k1]... with run-time keys: follow rule-tree nodes, then base data or a node's value. */
+function dataByKeys(c: Ctx, root: RuleNode, keys: Value[]): Value | undefined {
+  let node = root;
+  let i = 0;
+  while (i < keys.length && !node.hasRules) {
+    const k = keys[i];
+    const child = typeof k === 'string' ? node.children.get(k) : undefined;
+    if (child === undefined) break;
+    node = child;
+    i++;
+  }
+  let v: Value | undefined;
+  if (node.hasRules || i === keys.length) {
+    v = nodeValue(c, node);
+  } else {
+    if (c.dataOverrides !== null && keys.every((k) => typeof k === 'string')) return dataAt(c, keys as string[]);
+    v = getPath(c.data, node.path);
+  }
+  for (let j = i; j < keys.length && v !== undefined; j++) v = getKey(v, keys[j]);
+  return v;
 }
 
 function chain(head: Eval, segs: Eval[]): Eval {

@@ -137,7 +137,12 @@ export class Resolver {
       case 'some':
         break;
     }
-    for (const w of e.with) this.collectTermVars(w.value, out);
+    for (const w of e.with) {
+      // `with f as count`: a function name is not a variable of the body.
+      const name = dottedName(w.value);
+      if (name !== undefined && this.namesFunction(name)) continue;
+      this.collectTermVars(w.value, out);
+    }
   }
 
   private collectTermVars(t: Term, out: Set<string>): void {
@@ -336,6 +341,12 @@ export class Resolver {
   }
 
   /** `with f as g`: g names a function (not a local variable) → call it. */
+  private namesFunction(name: string): boolean {
+    const path = this.userPath(name);
+    if (path) return this.tree.find(path)?.isFunction === true;
+    return this.builtins.has(name);
+  }
+
   private functionValue(t: Term, scope: Scope): FnTarget | undefined {
     const name = dottedName(t);
     if (name === undefined) return undefined;

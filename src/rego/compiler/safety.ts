@@ -140,16 +140,23 @@ export function analyze(t: RTerm, b: Set<number>, pattern: boolean, acc: Acc): v
       }
       return;
     case 'call': {
+      // Arguments that iterate (refs) run first, so `x == xs[x]` binds x before comparing.
       const n = arityOf(t.fn);
-      for (let i = 0; i < t.args.length; i++) {
-        analyze(t.args[i], b, n >= 0 && i >= n, acc);
-      }
+      for (const i of argOrder(t.args)) analyze(t.args[i], b, n >= 0 && i >= n, acc);
       return;
     }
     case 'template':
       for (const p of t.parts) if (typeof p !== 'string') analyze(p, b, false, acc);
       return;
   }
+}
+
+/** Evaluation order of call arguments: references first, then the rest, each in written order. */
+export function argOrder(args: RTerm[]): number[] {
+  const refs: number[] = [];
+  const rest: number[] = [];
+  args.forEach((a, i) => (a.t === 'ref' ? refs : rest).push(i));
+  return [...refs, ...rest];
 }
 
 function slotName(body: RBody, slot: number): string {
