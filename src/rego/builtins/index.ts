@@ -5,6 +5,7 @@ import { arraysBuiltins } from './arrays.js';
 import { comparisonBuiltins } from './comparison.js';
 import { cryptoBuiltins } from './crypto.js';
 import { graphBuiltins } from './graph.js';
+import { httpBuiltins } from './http.js';
 import { miscBuiltins } from './misc.js';
 import { netBuiltins } from './net.js';
 import { numbersBuiltins } from './numbers.js';
@@ -33,6 +34,7 @@ const families: BuiltinDef[][] = [
   objectsBuiltins,
   typechecksBuiltins,
   graphBuiltins,
+  httpBuiltins,
   timeBuiltins,
   netBuiltins,
   cryptoBuiltins,
