@@ -2,7 +2,7 @@
 // Strings are handled as UTF-8 bytes, as Go does; decoded bytes that are not valid UTF-8 read
 // as U+FFFD (which is how Go would serialize them).
 
-import { parseAllDocuments, stringify as yamlStringify, type Tags, type YAMLError } from 'yaml';
+import { Document, parseAllDocuments, visit, type Tags, type YAMLError } from 'yaml';
 import { BuiltinError } from '../errors.js';
 import { normBig, objectEntries, RSet, typeName, type PlainObject, type Value } from '../value.js';
 import { fromUtf8, goQuote, utf8 } from './gofmt.js';
@@ -336,7 +336,8 @@ function fromYAML(x: unknown): Value {
     case 'boolean':
       return x;
     case 'bigint':
-      return normBig(x);
+      // go-yaml reads integers beyond 64 bits as floats.
+      return x > 18446744073709551615n || x < -9223372036854775808n ? Number(x) : normBig(x);
     case 'number':
       if (!Number.isFinite(x)) {
         throw new BuiltinError(`error converting YAML to JSON: json: unsupported value: ${Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf'}`);
@@ -390,11 +391,37 @@ function toYAMLData(v: Value): unknown {
   if (v instanceof RSet) return v.sorted().map(toYAMLData);
   const entries = objectEntries(v).map(([k, x]) => [typeof k === 'string' ? k : marshalJSON(k), toYAMLData(x)] as const);
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return new Map(entries);
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, x] of entries) out[k] = x;
+  return out;
+}
+
+// go-yaml v2's resolution of plain scalars: a string that would read back as null, a boolean,
+// a number or a timestamp is written double-quoted; other strings that cannot be plain are
+// single-quoted.
+const yamlSpecial =
+  /^(~|null|Null|NULL|[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$/;
+const yamlFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const yamlInt = /^[-+]?(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]*|[1-9][0-9]*)$/;
+
+function resolvesAsNonString(s: string): boolean {
+  if (s === '' || yamlSpecial.test(s)) return true;
+  if (!/^[-+.0-9]/.test(s)) return false;
+  if (/^\d{4}-\d\d?-\d\d?([Tt ]|$)/.test(s)) return true;
+  const plain = s.replace(/_/g, '');
+  return yamlInt.test(plain) || yamlFloat.test(plain) || /^[-+]?[0-9][0-9]*(:[0-5]?[0-9])+(\.[0-9]*)?$/.test(plain);
 }
 
 function yamlMarshal(v: Value): string {
-  return yamlStringify(toYAMLData(v), { version: '1.1', indentSeq: false, lineWidth: 0 });
+  const doc = new Document(toYAMLData(v), { version: '1.1' });
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'string' && !node.value.includes('\n') && resolvesAsNonString(node.value)) {
+        node.type = 'QUOTE_DOUBLE';
+      }
+    },
+  });
+  return doc.toString({ indentSeq: false, lineWidth: 0, singleQuote: true });
 }
 
 const str1 = (f: (s: string) => Value) => (args: Value[]) => f(argString(args, 0));
