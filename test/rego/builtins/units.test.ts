@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { semverBuiltins } from '../../../src/rego/builtins/semver.js';
 import { unitsBuiltins } from '../../../src/rego/builtins/units.js';
-import { uuidBuiltins } from '../../../src/rego/builtins/uuid.js';
-import { assertBuiltinError, fakeContext, finder } from './helpers.js';
+import { assertBuiltinError, finder } from './helpers.js';
 
-const call = finder([...unitsBuiltins, ...semverBuiltins, ...uuidBuiltins]);
+const call = finder(unitsBuiltins);
 
 test('units.parse: SI and binary suffixes, exact arithmetic', () => {
   assert.equal(call('units.parse', '100K'), 100000);
@@ -52,61 +50,4 @@ test('units.parse_bytes: 64-bit float arithmetic, truncated', () => {
   assertBuiltinError(() => call('units.parse_bytes', '.5.2'), 'could not parse byte amount to a number', 'eval_builtin_error');
   assertBuiltinError(() => call('units.parse_bytes', ' 327MiB '), 'spaces not allowed in resource strings', 'eval_builtin_error');
   assertBuiltinError(() => call('units.parse_bytes', '5xb'), 'byte unit xb not recognized', 'eval_builtin_error');
-});
-
-test('semver', () => {
-  assert.equal(call('semver.is_valid', '1.0.0'), true);
-  assert.equal(call('semver.is_valid', 'v1.2.3-rc.1+build.5'), true);
-  assert.equal(call('semver.is_valid', '1'), false);
-  assert.equal(call('semver.is_valid', '1.0.0-'), true); // an empty pre-release is no pre-release
-  assert.equal(call('semver.is_valid', '1.0.0-a..b'), false);
-  assert.equal(call('semver.is_valid', 1), false);
-  assert.equal(call('semver.compare', '1.0.0', '2.0.0'), -1);
-  assert.equal(call('semver.compare', '2.0.0', '1.0.0'), 1);
-  assert.equal(call('semver.compare', '1.0.0', '1.0.0+build'), 0);
-  assert.equal(call('semver.compare', '1.0.0-alpha', '1.0.0'), -1);
-  assert.equal(call('semver.compare', '1.0.0-alpha.1', '1.0.0-alpha'), 1);
-  assert.equal(call('semver.compare', '1.0.0-alpha.2', '1.0.0-alpha.10'), -1);
-  assert.equal(call('semver.compare', '1.0.0-alpha.beta', '1.0.0-alpha.1'), 1);
-  assert.equal(call('semver.compare', '1.0.0-rc.1', '1.0.0-beta.11'), 1);
-  assertBuiltinError(() => call('semver.compare', '1', '1.0.0'), 'operand 1: string "1" is not a valid SemVer', 'eval_builtin_error');
-  assertBuiltinError(() => call('semver.compare', '1.0.0', '1'), 'operand 2: string "1" is not a valid SemVer', 'eval_builtin_error');
-  assertBuiltinError(() => call('semver.compare', 1, '1'), 'operand 1 must be string but got number');
-});
-
-test('uuid.parse', () => {
-  const p = (s: string) => {
-    const v = call('uuid.parse', s);
-    return v === undefined ? undefined : { ...(v as object) };
-  };
-  assert.deepEqual(p('00000000-0000-4000-8000-000000000000'), { version: 4, variant: 'RFC4122' });
-  assert.deepEqual(p('{00000000-0000-4000-8000-000000000000}'), { version: 4, variant: 'RFC4122' });
-  assert.deepEqual(p('6bea8ef2d3d33cd184e09bab06a52ece'), { version: 3, variant: 'RFC4122' });
-  const v2 = {
-    version: 2,
-    variant: 'RFC4122',
-    time: 1693566990121469600n,
-    nodeid: '32-50-96-b3-9f-47',
-    macvariables: 'local:unicast',
-    clocksequence: 12800,
-    id: 1000,
-    domain: 'Person',
-  };
-  assert.deepEqual(p('000003e8-48b9-21ee-b200-325096b39f47'), v2);
-  assert.deepEqual(p('URN:uuid:000003e8-48b9-21ee-b200-325096b39f47'), v2);
-  assert.equal(p('00000000-0000-4000-8000-00000000000'), undefined);
-  assert.equal(p('00000000x0000-4000-8000-000000000000'), undefined);
-  assert.equal(p('zz000000-0000-4000-8000-000000000000'), undefined);
-  assertBuiltinError(() => call('uuid.parse', 123), 'operand 1 must be string but got number');
-});
-
-test('uuid.rfc4122: random v4, stable per argument within an evaluation', () => {
-  const def = uuidBuiltins.find((d) => d.name === 'uuid.rfc4122');
-  assert.ok(def && def.nondeterministic);
-  const ctx = fakeContext();
-  const a = def.fn(['key'], ctx) as string;
-  assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-  assert.equal(def.fn(['key'], ctx), a);
-  assert.notEqual(def.fn(['other'], ctx), a);
-  assert.notEqual(def.fn(['key'], fakeContext()), a);
 });
