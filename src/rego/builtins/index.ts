@@ -5,6 +5,7 @@ import { arraysBuiltins } from './arrays.js';
 import { comparisonBuiltins } from './comparison.js';
 import { cryptoBuiltins } from './crypto.js';
 import { graphBuiltins } from './graph.js';
+import { graphqlBuiltins } from './graphql.js';
 import { httpBuiltins } from './http.js';
 import { miscBuiltins } from './misc.js';
 import { netBuiltins } from './net.js';
@@ -40,6 +41,7 @@ const families: BuiltinDef[][] = [
   cryptoBuiltins,
   tokensBuiltins,
   miscBuiltins,
+  graphqlBuiltins,
   stringsBuiltins,
   regexBuiltins,
   globBuiltins,
