@@ -6,7 +6,7 @@ import { Document, parseAllDocuments, visit, type Tags, type YAMLError } from 'y
 import { BuiltinError } from '../errors.js';
 import { normBig, objectEntries, RSet, typeName, type PlainObject, type Value } from '../value.js';
 import { fromUtf8, goQuote, utf8 } from './gofmt.js';
-import { isValidJSON, marshalJSON, parseJSON } from './gojson.js';
+import { compareGoStrings, isValidJSON, marshalJSON, parseJSON } from './gojson.js';
 import { operandTypeError } from './numbers.js';
 import { argString, type BuiltinDef } from './types.js';
 
@@ -216,7 +216,7 @@ function encodeObject(args: Value[]): string {
     } else throw bad();
     pairs.push([key, vals]);
   }
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  pairs.sort((a, b) => compareGoStrings(a[0], b[0]));
   const parts: string[] = [];
   for (const [k, vals] of pairs) for (const v of vals) parts.push(queryEscape(k) + '=' + queryEscape(v));
   return parts.join('&');
@@ -390,7 +390,7 @@ function toYAMLData(v: Value): unknown {
   if (Array.isArray(v)) return v.map(toYAMLData);
   if (v instanceof RSet) return v.sorted().map(toYAMLData);
   const entries = objectEntries(v).map(([k, x]) => [typeof k === 'string' ? k : marshalJSON(k), toYAMLData(x)] as const);
-  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  entries.sort((a, b) => compareGoStrings(a[0], b[0]));
   const out = Object.create(null) as Record<string, unknown>;
   for (const [k, x] of entries) out[k] = x;
   return out;

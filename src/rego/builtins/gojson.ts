@@ -333,6 +333,24 @@ export function jsonString(s: string): string {
   return out + s.slice(run) + '"';
 }
 
+/** Go's string order (UTF-8 bytes, i.e. code points), which JS's UTF-16 order differs from. */
+export function compareGoStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
+    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+function byKey(a: readonly [string, Value], b: readonly [string, Value]): number {
+  return compareGoStrings(a[0], b[0]);
+}
+
 /** Keys as ast.JSON makes them: strings stay, other keys become their (compact) JSON text. */
 function keyString(k: Value): string {
   return typeof k === 'string' ? k : marshalJSON(k);
@@ -357,7 +375,7 @@ function compact(v: Value): string {
   if (Array.isArray(v)) return '[' + v.map(compact).join(',') + ']';
   if (v instanceof RSet) return '[' + v.sorted().map(compact).join(',') + ']';
   const entries = objectKeys(v).map((k) => [keyString(k), objectGet(v, k) as Value] as const);
-  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  entries.sort(byKey);
   return '{' + entries.map(([k, x]) => jsonString(k) + ':' + compact(x)).join(',') + '}';
 }
 
@@ -372,7 +390,7 @@ function indented(v: Value, prefix: string, indent: string, depth: number): stri
   if (typeof v === 'object' && v !== null) {
     const entries = objectKeys(v).map((k) => [keyString(k), objectGet(v, k) as Value] as const);
     if (!entries.length) return '{}';
-    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    entries.sort(byKey);
     return '{' + entries.map(([k, x]) => nl + jsonString(k) + ': ' + indented(x, prefix, indent, depth + 1)).join(',') + close + '}';
   }
   return compact(v);

@@ -12,6 +12,7 @@
 import { BuiltinError } from '../errors.js';
 import { objectKeys, objectGet, RSet, type ObjectValue, type Value } from '../value.js';
 import { goQuote, numberText } from './gofmt.js';
+import { compareGoStrings } from './gojson.js';
 import { goSprintf } from './sprintf.js';
 
 type TV =
@@ -66,7 +67,7 @@ function printTV(v: TV, nested = false): string {
     case 'arr':
       return '[' + v.v.map((x) => printTV(x, true)).join(' ') + ']';
     case 'map':
-      return 'map[' + [...v.v.keys()].sort().map((k) => k + ':' + printTV(v.v.get(k) as TV, true)).join(' ') + ']';
+      return 'map[' + [...v.v.keys()].sort(compareGoStrings).map((k) => k + ':' + printTV(v.v.get(k) as TV, true)).join(' ') + ']';
   }
 }
 
@@ -368,7 +369,7 @@ function evalCmd(cmd: Cmd, dot: TV, scope: Scope, final: TV | undefined): TV {
     const args = cmd.slice(1).map((a) => evalArg(a, dot, scope, undefined));
     return funcs[head.name](args, final);
   }
-  if (cmd.length > 1 || final !== undefined) fail(`can't give argument to non-function ${cmd.length > 1 ? 'value' : 'value'}`);
+  if (cmd.length > 1 || final !== undefined) fail("can't give argument to non-function");
   return evalArg(head, dot, scope, undefined);
 }
 
@@ -415,7 +416,7 @@ function execRange(n: Extract<Node, { t: 'range' }>, dot: TV, scope: Scope, out:
   const v = evalPipe(n.pipe, dot, scope);
   let entries: [TV, TV][];
   if (v.k === 'arr') entries = v.v.map((x, i) => [{ k: 'int', v: i }, x]);
-  else if (v.k === 'map') entries = [...v.v.keys()].sort().map((k) => [{ k: 'str', v: k }, v.v.get(k) as TV]);
+  else if (v.k === 'map') entries = [...v.v.keys()].sort(compareGoStrings).map((k) => [{ k: 'str', v: k }, v.v.get(k) as TV]);
   else if (v.k === 'int') entries = Array.from({ length: Math.max(v.v, 0) }, (_, i) => [{ k: 'int', v: i }, { k: 'int', v: i }]);
   else if (v.k === 'nil' || v.k === 'missing') entries = [];
   else return fail(`range can't iterate over ${printTV(v)}`);
@@ -572,6 +573,7 @@ export function renderTemplate(src: string, vars: ObjectValue): string {
   } catch (e) {
     if (e instanceof TemplateError) throw new BuiltinError(e.message);
     if (e instanceof Break || e instanceof Continue) throw new BuiltinError('template: {{break}} or {{continue}} outside {{range}}');
+    if (e instanceof RangeError) throw new BuiltinError('template: exceeded maximum template depth');
     throw e;
   }
 }

@@ -5,7 +5,7 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { BuiltinError } from '../errors.js';
-import { isObject, type Value } from '../value.js';
+import { isObject, objectEntries, RSet, type Value } from '../value.js';
 import { isValidJSON, marshalJSON, parseJSON } from './gojson.js';
 import { BoundedCache, compileRegex } from './regex.js';
 import type { BuiltinDef } from './types.js';
@@ -52,7 +52,20 @@ for (const [name, check] of Object.entries(formats)) {
 
 /** Plain JSON data for ajv: sets as arrays, non-string keys as JSON text, big integers as doubles. */
 function toData(v: Value): unknown {
-  return JSON.parse(marshalJSON(v).replace(/\\u003c/g, '<').replace(/\\u003e/g, '>').replace(/\\u0026/g, '&'));
+  switch (typeof v) {
+    case 'bigint':
+      return Number(v);
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return v;
+  }
+  if (v === null) return null;
+  if (Array.isArray(v)) return v.map(toData);
+  if (v instanceof RSet) return v.sorted().map(toData);
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, x] of objectEntries(v)) out[typeof k === 'string' ? k : marshalJSON(k)] = toData(x);
+  return out;
 }
 
 /** A document or schema operand: a JSON string, an object or an array. */
@@ -112,6 +125,8 @@ function compileSchema(schema: unknown): ValidateFunction {
       }
       if (!ajv.validateSchema(s as object)) throw new BuiltinError(schemaError(ajv.errors, s));
       c = ajv.compile(s as object);
+      // The compiled function stays usable; dropping ajv's own entry keeps its cache from growing.
+      ajv.removeSchema(s as object);
     } catch (e) {
       c = e instanceof BuiltinError ? e : new BuiltinError(e instanceof Error ? e.message : String(e));
     }

@@ -79,6 +79,8 @@ test('json.marshal: sorted keys, sets as arrays, HTML-safe escapes, exact big in
   assert.equal(call('json.marshal', [123456789012345678901234567890n, 1e21, 1.5e-7]), '[123456789012345678901234567890,1000000000000000000000,1.5e-7]');
   assert.equal(call('json.marshal', makeObject([[1, 'x'], [[1], 2]])), '{"1":"x","[1]":2}');
   assert.equal(call('json.marshal', 'é😀'), '"é😀"');
+  // Go orders keys by UTF-8 bytes: U+E000 sorts before U+1F600.
+  assert.equal(call('json.marshal', { '😀': 1, '\ue000': 2 }), '{"\ue000":2,"😀":1}');
 });
 
 test('json.marshal_with_options', () => {
