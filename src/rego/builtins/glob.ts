@@ -198,21 +198,122 @@ function toRegex(src: string, delims: string): string {
   return '(?s)^' + stack[0][0] + '$';
 }
 
-const cache = new BoundedCache<RE2JS | BuiltinError>(1000);
+type Matcher = (s: string) => boolean;
 
-function compileGlob(pattern: string, delims: string): RE2JS {
-  const key = delims + '\u0000' + pattern;
-  let c = cache.get(key);
+/** Per delimiter set, pattern → matcher. Nested maps: a lookup builds no key string. */
+const caches = new Map<string, BoundedCache<Matcher | BuiltinError>>();
+
+function compileGlob(pattern: string, delims: string): Matcher {
+  let cache = caches.get(delims);
+  if (cache === undefined) {
+    if (caches.size > 64) caches.clear();
+    caches.set(delims, (cache = new BoundedCache<Matcher | BuiltinError>(1000)));
+  }
+  let c = cache.get(pattern);
   if (c === undefined) {
     try {
-      c = RE2JS.compile(toRegex(pattern, delims));
+      c = simpleMatcher(pattern, delims) ?? regexMatcher(pattern, delims);
     } catch (e) {
       c = new BuiltinError(e instanceof Error ? e.message : String(e));
     }
-    cache.set(key, c);
+    cache.set(pattern, c);
   }
   if (c instanceof BuiltinError) throw new BuiltinError(c.message);
   return c;
+}
+
+export function regexMatcher(pattern: string, delims: string): Matcher {
+  const re = RE2JS.compile(toRegex(pattern, delims));
+  return (s) => re.matches(s);
+}
+
+// Patterns made only of literals, `*`, `**` and `?` (nearly all policy globs) are matched by a
+// small NFA simulation: linear in the text, no regex engine. Classes and `{a,b}` go to RE2.
+const LIT = 0;
+const STAR = 1;
+const SUPER = 2;
+const ANY = 3;
+
+export function simpleMatcher(pattern: string, delims: string): Matcher | null {
+  const kinds: number[] = [];
+  const chars: string[] = [];
+  const cps = Array.from(pattern);
+  for (let i = 0; i < cps.length; i++) {
+    const ch = cps[i];
+    if (ch === '[' || ch === ']' || ch === '{' || ch === '}') return null;
+    if (ch === '\\') {
+      if (i + 1 >= cps.length) return null;
+      kinds.push(LIT);
+      chars.push(cps[++i]);
+    } else if (ch === '*') {
+      if (cps[i + 1] === '*') {
+        i++;
+        kinds.push(SUPER);
+      } else kinds.push(STAR);
+      chars.push('');
+    } else if (ch === '?') {
+      kinds.push(ANY);
+      chars.push('');
+    } else {
+      kinds.push(LIT);
+      chars.push(ch);
+    }
+  }
+  const m = kinds.length;
+  const isDelim = (c: string): boolean => delims.includes(c);
+  if (kinds.every((k) => k === LIT)) {
+    const literal = chars.join('');
+    return (s) => s === literal;
+  }
+  // `prefix*`: the most common shape.
+  if (kinds[m - 1] === STAR && kinds.slice(0, -1).every((k) => k === LIT)) {
+    const prefix = chars.slice(0, -1).join('');
+    return (s) => {
+      if (!s.startsWith(prefix)) return false;
+      for (const c of s.slice(prefix.length)) if (isDelim(c)) return false;
+      return true;
+    };
+  }
+  return (s) => {
+    let cur = new Uint8Array(m + 1);
+    let next = new Uint8Array(m + 1);
+    cur[0] = 1;
+    close(cur);
+    for (const c of s) {
+      next.fill(0);
+      const delim = isDelim(c);
+      let any = false;
+      for (let i = 0; i < m; i++) {
+        if (!cur[i]) continue;
+        switch (kinds[i]) {
+          case LIT:
+            if (chars[i] === c) next[i + 1] = 1;
+            break;
+          case ANY:
+            if (!delim) next[i + 1] = 1;
+            break;
+          case STAR:
+            if (!delim) next[i] = 1;
+            break;
+          case SUPER:
+            next[i] = 1;
+            break;
+        }
+      }
+      close(next);
+      for (let i = 0; i <= m; i++) if (next[i]) any = true;
+      if (!any) return false;
+      const t = cur;
+      cur = next;
+      next = t;
+    }
+    return cur[m] === 1;
+  };
+
+  /** Stars match the empty string: a state before a star also enables the state after it. */
+  function close(set: Uint8Array): void {
+    for (let i = 0; i < m; i++) if (set[i] && (kinds[i] === STAR || kinds[i] === SUPER)) set[i + 1] = 1;
+  }
 }
 
 function delimiters(v: Value): string {
@@ -247,7 +348,7 @@ export const globBuiltins: BuiltinDef[] = [
       const pattern = argString(args, 0);
       const delims = delimiters(args[1]);
       const match = argString(args, 2);
-      return compileGlob(pattern, delims).matches(match);
+      return compileGlob(pattern, delims)(match);
     },
   },
   { name: 'glob.quote_meta', args: ['string'], result: 'string', fn: (args) => globQuoteMeta(argString(args, 0)) },

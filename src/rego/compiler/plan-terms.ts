@@ -114,6 +114,8 @@ export class TermPlanner {
         if (t.fn.kind === 'builtin' && t.fn.def.relation) return null; // several results: see gen
         const args = this.evalAll(t.args, bound);
         if (!args) return null;
+        const member = this.literalMembership(t, bound);
+        if (member) return member;
         const call = this.caller(t.fn, t.loc);
         const m = args.length;
         return (c, f) => {
@@ -149,6 +151,30 @@ export class TermPlanner {
         };
       }
     }
+  }
+
+  /**
+   * `x in {a, b}` / `x in [a, b]` with a literal collection: compare with each item instead of
+   * building the collection on every evaluation.
+   */
+  private literalMembership(t: Extract<RTerm, { t: 'call' }>, bound: Set<number>): Eval | null {
+    if (t.fn.kind !== 'builtin' || t.fn.name !== 'internal.member_2') return null;
+    const coll = t.args[1];
+    if (coll.t !== 'set' && coll.t !== 'array') return null;
+    const x = this.evalOf(t.args[0], bound);
+    const items = this.evalAll(coll.items, bound);
+    if (!x || !items) return null;
+    return (c, f) => {
+      const v = x(c, f);
+      if (v === undefined) return undefined;
+      let found = false;
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i](c, f);
+        if (it === undefined) return undefined; // an undefined item makes the collection undefined
+        if (!found && equal(it, v)) found = true;
+      }
+      return found;
+    };
   }
 
   private evalAll(ts: RTerm[], bound: Set<number>): Eval[] | null {
@@ -345,6 +371,7 @@ export class TermPlanner {
     }
     const head = this.evalOf(t.head, bound);
     if (!head) return null;
+    if (t.path.every((p) => p.t === 'const')) return constChain(head, t.path.map((p) => (p as { v: Value }).v));
     const segs = this.evalAll(t.path, bound);
     if (!segs) return null;
     return chain(head, segs);
@@ -581,6 +608,38 @@ function dataByKeys(c: Ctx, root: RuleNode, keys: Value[]): Value | undefined {
   }
   for (let j = i; j < keys.length && v !== undefined; j++) v = getKey(v, keys[j]);
   return v;
+}
+
+/** `x.a.b` with constant keys: no closure call per key (the common input.subject.id case). */
+function constChain(head: Eval, keys: Value[]): Eval {
+  switch (keys.length) {
+    case 1: {
+      const [k0] = keys;
+      return (c, f) => getKey(head(c, f), k0);
+    }
+    case 2: {
+      const [k0, k1] = keys;
+      return (c, f) => {
+        const v = getKey(head(c, f), k0);
+        return v === undefined ? undefined : getKey(v, k1);
+      };
+    }
+    case 3: {
+      const [k0, k1, k2] = keys;
+      return (c, f) => {
+        let v = getKey(head(c, f), k0);
+        if (v === undefined) return undefined;
+        v = getKey(v, k1);
+        return v === undefined ? undefined : getKey(v, k2);
+      };
+    }
+    default:
+      return (c, f) => {
+        let v = head(c, f);
+        for (let i = 0; i < keys.length && v !== undefined; i++) v = getKey(v, keys[i]);
+        return v;
+      };
+  }
 }
 
 function chain(head: Eval, segs: Eval[]): Eval {

@@ -45,7 +45,7 @@ export class Ctx implements BuiltinContext {
   readonly strict: boolean;
   steps = 0;
   readonly maxSteps: number;
-  memo = new Map<string, Value>();
+  private memoMap: Map<string, Value> | null = null;
   host: HostHooks;
   location = '';
   /** The policy's rule tree (typed loosely to keep eval/ independent of compiler/ types). */
@@ -60,6 +60,11 @@ export class Ctx implements BuiltinContext {
     this.maxSteps = opts?.maxSteps ?? 0;
     this.host = opts?.host ?? {};
     this.now = opts?.nowNs;
+  }
+
+  /** Created on first use: most evaluations never call a non-deterministic builtin. */
+  get memo(): Map<string, Value> {
+    return (this.memoMap ??= new Map());
   }
 
   nowNs(): bigint {
