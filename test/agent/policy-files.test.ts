@@ -4,7 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -52,6 +52,28 @@ describe('readPolicy', () => {
     // the content hash changes with any file
     writeFileSync(join(d, 'a', 'b', 'data.json'), '{"deep": 2}');
     assert.notEqual((await readPolicy(d)).contentHash, src.contentHash);
+  });
+
+  it('a Kubernetes ConfigMap volume: symlinked files, hidden ..data folders, atomic swaps', async () => {
+    const d = join(dir, 'configmap');
+    mkdirSync(join(d, '..2026_01'), { recursive: true });
+    writeFileSync(join(d, '..2026_01', 'policy.rego'), 'package p\nx := 1\n');
+    writeFileSync(join(d, '..2026_01', 'data.json'), '{"v": 1}');
+    symlinkSync('..2026_01', join(d, '..data'));
+    symlinkSync('..data/policy.rego', join(d, 'policy.rego'));
+    symlinkSync('..data/data.json', join(d, 'data.json'));
+    const first = await readPolicy(d);
+    assert.equal(first.modules.length, 1, 'the copies under ..data are not loaded twice');
+    assert.deepEqual(first.data, { v: 1 });
+    // kubelet's update: a new timestamped folder, then ..data is swapped by rename
+    mkdirSync(join(d, '..2026_02'));
+    writeFileSync(join(d, '..2026_02', 'policy.rego'), 'package p\nx := 2\n');
+    writeFileSync(join(d, '..2026_02', 'data.json'), '{"v": 2}');
+    symlinkSync('..2026_02', join(d, '..data_tmp'));
+    renameSync(join(d, '..data_tmp'), join(d, '..data'));
+    const second = await readPolicy(d);
+    assert.deepEqual(second.data, { v: 2 });
+    assert.notEqual(second.contentHash, first.contentHash);
   });
 
   it('reports data conflicts naming the file', async () => {
