@@ -6,7 +6,8 @@ import { BuiltinError } from '../errors.js';
 import { isObject, ObjectBuilder, objectEntries, objectGet, typeName, type ObjectValue, type Value } from '../value.js';
 import type { BuiltinDef } from './types.js';
 import { marshalJSON } from './gojson.js';
-import { formatTime, UTC } from './gotime.js';
+import { UTC } from './gotime.js';
+import { formatTime } from './golayout.js';
 
 function operandError(pos: number, msg: string): never {
   throw new BuiltinError(`operand ${pos} ${msg}`, 'eval_type_error');

@@ -4,20 +4,8 @@
 import { BuiltinError } from '../errors.js';
 import { normBig, typeName, type Value } from '../value.js';
 import { argString, type BuiltinDef } from './types.js';
-import {
-  addDate,
-  civil,
-  formatTime,
-  goDate,
-  GoTimeError,
-  loadZone,
-  namedLayouts,
-  parseDuration,
-  parseTime,
-  UTC,
-  weekdayNames,
-  type GoTime,
-} from './gotime.js';
+import { addDate, civil, goDate, GoTimeError, loadZone, parseDuration, UTC, weekdayNames, type GoTime } from './gotime.js';
+import { formatTime, namedLayouts, parseTime } from './golayout.js';
 
 const MIN_NS = -(1n << 63n);
 const MAX_NS = (1n << 63n) - 1n;
