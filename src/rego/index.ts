@@ -88,15 +88,39 @@ export class Policy {
     readonly modules: readonly Module[],
   ) {}
 
+  /** A context whose options merge the call's over the policy's (allocated only when both exist). */
   private ctx(input: Value | undefined, eo: EvalOptions | undefined): Ctx {
-    const c = new Ctx(input, this.data, this.tree.nodes.length, {
-      strictBuiltinErrors: eo?.strictBuiltinErrors ?? this.opts.strictBuiltinErrors,
-      maxSteps: eo?.maxSteps ?? this.opts.maxSteps,
-      host: eo?.host ?? this.opts.host,
-      nowNs: eo?.nowNs,
-    });
+    const c = new Ctx(input, this.data, this.tree.nodes.length, this.options(eo));
     c.tree = this.tree;
     return c;
+  }
+
+  private options(eo: EvalOptions | undefined): EvalOptions {
+    if (eo === undefined) return this.opts;
+    return {
+      strictBuiltinErrors: eo.strictBuiltinErrors ?? this.opts.strictBuiltinErrors,
+      maxSteps: eo.maxSteps ?? this.opts.maxSteps,
+      host: eo.host ?? this.opts.host,
+      nowNs: eo.nowNs,
+    };
+  }
+
+  /** One spare context is reused: evaluation is synchronous, so it is free again on return. */
+  private spare: Ctx | null = null;
+
+  private run(ev: Eval, input: Value | undefined, eo: EvalOptions | undefined): Value | undefined {
+    let c = this.spare;
+    if (c !== null) {
+      this.spare = null;
+      c.reset(input, this.options(eo));
+    } else c = this.ctx(input, eo);
+    try {
+      return ev(c, EMPTY_FRAME);
+    } catch (err) {
+      throw asRegoError(err);
+    } finally {
+      this.spare = c;
+    }
   }
 
   /**
@@ -118,7 +142,7 @@ export class Policy {
         new Set(),
         { file: '', row: 0, col: 0, offset: 0 },
       ) as Eval;
-      ep = { evaluate: (input, eo) => guard(() => ev(this.ctx(input, eo), [])) };
+      ep = { evaluate: (input, eo) => this.run(ev, input, eo) };
     }
     this.entrypoints.set(path, ep);
     return ep;
@@ -171,17 +195,21 @@ export class PreparedQuery {
   }
 }
 
+const EMPTY_FRAME: never[] = [];
+
 /** Nothing but a RegoError leaves an evaluation: a bug or exhausted stack becomes one too. */
 function guard<T>(f: () => T): T {
   try {
     return f();
   } catch (err) {
-    if (err instanceof RegoError) throw err;
-    if (err instanceof RangeError) {
-      throw new RegoError('eval_internal_error', 'evaluation exceeded the maximum nesting depth');
-    }
-    throw new RegoError('eval_internal_error', `internal error: ${err instanceof Error ? err.message : String(err)}`);
+    throw asRegoError(err);
   }
+}
+
+function asRegoError(err: unknown): RegoError {
+  if (err instanceof RegoError) return err;
+  if (err instanceof RangeError) return new RegoError('eval_internal_error', 'evaluation exceeded the maximum nesting depth');
+  return new RegoError('eval_internal_error', `internal error: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 function splitPath(path: string): string[] {

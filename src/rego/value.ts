@@ -224,8 +224,23 @@ function rank(v: Value): number {
   return 5;
 }
 
+/** OPA orders strings by their UTF-8 bytes, which is code point order (not UTF-16 units). */
 export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      // A surrogate (part of a code point above U+FFFF) sorts after U+E000..U+FFFF.
+      if (x >= 0xd800 && y >= 0xd800) {
+        const xs = x <= 0xdfff;
+        if (xs !== y <= 0xdfff) return xs ? 1 : -1;
+      }
+      return x < y ? -1 : 1;
+    }
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 export function compareNumbers(a: number | bigint, b: number | bigint): number {

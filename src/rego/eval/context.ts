@@ -12,6 +12,7 @@ export type Frame = (Value | undefined)[];
 export type Cont = () => boolean;
 
 export const NOT_COMPUTED: unique symbol = Symbol('not computed');
+const NO_HOST: HostHooks = Object.freeze({});
 
 export interface DataOverride {
   path: string[];
@@ -42,9 +43,9 @@ export class Ctx implements BuiltinContext {
   fnCache: Map<string, Value | undefined> | null = null;
   dataOverrides: DataOverride[] | null = null;
   fnOverrides: Map<string, FnOverride> | null = null;
-  readonly strict: boolean;
+  strict: boolean;
   steps = 0;
-  readonly maxSteps: number;
+  maxSteps: number;
   private memoMap: Map<string, Value> | null = null;
   host: HostHooks;
   location = '';
@@ -58,7 +59,23 @@ export class Ctx implements BuiltinContext {
     this.cache = new Array(cacheSize).fill(NOT_COMPUTED);
     this.strict = opts?.strictBuiltinErrors ?? false;
     this.maxSteps = opts?.maxSteps ?? 0;
-    this.host = opts?.host ?? {};
+    this.host = opts?.host ?? NO_HOST;
+    this.now = opts?.nowNs;
+  }
+
+  /** Prepares a used context for the next evaluation (cheaper than a new one). */
+  reset(input: Value | undefined, opts: EvalOptions | undefined): void {
+    this.input = input;
+    this.cache.fill(NOT_COMPUTED);
+    this.fnCache = null;
+    this.dataOverrides = null;
+    this.fnOverrides = null;
+    this.strict = opts?.strictBuiltinErrors ?? false;
+    this.steps = 0;
+    this.maxSteps = opts?.maxSteps ?? 0;
+    this.memoMap = null;
+    this.host = opts?.host ?? NO_HOST;
+    this.location = '';
     this.now = opts?.nowNs;
   }
 
