@@ -7,7 +7,7 @@
 // A Policy is immutable: replacing modules or data means compiling a new one, and the old one keeps
 // serving until the caller swaps its reference.
 
-import type { Module } from './ast.js';
+import type { Body, Module } from './ast.js';
 import { builtins as defaultBuiltins } from './builtins/index.js';
 import type { BuiltinDef, HostHooks } from './builtins/types.js';
 import { compileModules } from './compiler/index.js';
@@ -24,6 +24,7 @@ export { CompileErrors, RegoError } from './errors.js';
 export type { EvalOptions } from './eval/context.js';
 export type { HostHooks, BuiltinDef } from './builtins/types.js';
 export type { Value } from './value.js';
+export type { Body, Module } from './ast.js';
 export { parseModule, parseQuery, parseTerm } from './parser/index.js';
 
 export interface SourceFile {
@@ -41,6 +42,8 @@ export interface CompileOptions {
   host?: HostHooks;
   /** Extra or replacement builtins (e.g. host-specific ones). */
   builtins?: BuiltinDef[];
+  /** Plan the policy so evaluations can report covered lines (EvalOptions.coverage). Slower. */
+  coverage?: boolean;
 }
 
 export type ResultSet = Record<string, Value>[];
@@ -73,7 +76,7 @@ export function compileParsed(modules: Module[], opts: CompileOptions = {}): Pol
     for (const b of opts.builtins) m.set(b.name, b);
     table = m;
   }
-  const { tree, planner } = compileModules(modules, table);
+  const { tree, planner } = compileModules(modules, table, opts.coverage === true);
   return new Policy(tree, planner, opts.data ?? {}, opts, modules);
 }
 
@@ -96,14 +99,18 @@ export class Policy {
   }
 
   private options(eo: EvalOptions | undefined): EvalOptions {
-    if (eo === undefined) return this.opts;
+    const d = this.opts;
+    if (eo === undefined) return (this.defaults ??= { strictBuiltinErrors: d.strictBuiltinErrors, maxSteps: d.maxSteps, host: d.host });
     return {
-      strictBuiltinErrors: eo.strictBuiltinErrors ?? this.opts.strictBuiltinErrors,
-      maxSteps: eo.maxSteps ?? this.opts.maxSteps,
-      host: eo.host ?? this.opts.host,
+      strictBuiltinErrors: eo.strictBuiltinErrors ?? d.strictBuiltinErrors,
+      maxSteps: eo.maxSteps ?? d.maxSteps,
+      host: eo.host ?? d.host,
       nowNs: eo.nowNs,
+      coverage: eo.coverage,
     };
   }
+
+  private defaults: EvalOptions | undefined;
 
   /** One spare context is reused: evaluation is synchronous, so it is free again on return. */
   private spare: Ctx | null = null;
@@ -155,7 +162,11 @@ export class Policy {
   }
 
   prepareQuery(text: string): PreparedQuery {
-    const body = parseQuery(text, 'query');
+    return this.prepareQueryBody(parseQuery(text, 'query'));
+  }
+
+  /** Prepares an already parsed (possibly rewritten) query body. Throws CompileErrors. */
+  prepareQueryBody(body: Body): PreparedQuery {
     const errors: RegoError[] = [];
     this.planner.errors.length = 0;
     const q = this.planner.planQuery(body, 'query');

@@ -16,6 +16,7 @@ export interface Compiled {
 
 interface State {
   modules: Module[];
+  coverage: boolean;
   builtins: ReadonlyMap<string, BuiltinDef>;
   tree: RuleTree;
   pkgRules: Map<string, Set<string>>;
@@ -34,8 +35,8 @@ const stages: [string, (s: State) => void][] = [
   ['check recursion', checkRecursion],
 ];
 
-export function compileModules(modules: Module[], builtins: ReadonlyMap<string, BuiltinDef>): Compiled {
-  const s: State = { modules, builtins, tree: new RuleTree(), pkgRules: new Map(), errors: [] };
+export function compileModules(modules: Module[], builtins: ReadonlyMap<string, BuiltinDef>, coverage = false): Compiled {
+  const s: State = { modules, coverage, builtins, tree: new RuleTree(), pkgRules: new Map(), errors: [] };
   for (const [, run] of stages) {
     try {
       run(s);
@@ -95,6 +96,7 @@ function collectRules(s: State): void {
 
 function plan(s: State): void {
   s.planner = new Planner(s.tree, s.builtins, s.pkgRules, s.errors);
+  s.planner.coverage = s.coverage;
   s.planner.planAll();
 }
 

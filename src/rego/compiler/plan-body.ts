@@ -4,7 +4,7 @@
 
 import type { Rule, Term } from '../ast.js';
 import type { BuiltinDef } from '../builtins/types.js';
-import { RegoError } from '../errors.js';
+import { RegoError, type Location } from '../errors.js';
 import { iterate, setPath } from '../eval/access.js';
 import { NOT_COMPUTED, type Ctx, type Frame, type FnOverride } from '../eval/context.js';
 import { equal, type Value } from '../value.js';
@@ -25,6 +25,8 @@ const TERMINAL: Step = (_c, _f, k) => k();
 
 export class Planner implements BodyPlanner {
   readonly terms: TermPlanner;
+  /** Record which expressions run (policy test coverage); off for production policies. */
+  coverage = false;
 
   constructor(
     readonly tree: RuleTree,
@@ -58,6 +60,11 @@ export class Planner implements BodyPlanner {
   }
 
   private planExpr(e: RExpr, bound: Set<number>, leftFirst: boolean): PlannedExpr {
+    const p = this.planExprUncovered(e, bound, leftFirst);
+    return this.coverage ? covered(p, e.loc) : p;
+  }
+
+  private planExprUncovered(e: RExpr, bound: Set<number>, leftFirst: boolean): PlannedExpr {
     const b = e.negated ? new Set(bound) : bound;
     // `with` values are evaluated before the expression, in the unmodified context.
     const mods = e.with.map((w) => this.planWith(w, b));
@@ -222,7 +229,7 @@ export class Planner implements BodyPlanner {
     const keyT = head.key ? headTerm(resolver.term(head.key, scope), body) : undefined;
     const rawValue = head.value ? resolver.term(head.value, scope) : undefined;
     const valueT = rawValue ? headTerm(rawValue, body) : undefined;
-    const step = this.planBody(body, bound);
+    let step = this.planBody(body, bound);
     const headEval = (t: RTerm | undefined): Eval | undefined => {
       if (t === undefined) return undefined;
       const e = this.terms.evalOf(t, bound);
@@ -244,6 +251,16 @@ export class Planner implements BodyPlanner {
       elses.push({ body: estep, value: ev, loc: e.loc });
     }
     this.terms.deps = null;
+    if (this.coverage) {
+      // The head's line counts as covered when the rule yields a value.
+      const key = `${rule.loc.file}:${rule.loc.row}`;
+      const inner = step;
+      step = (c, f, k) =>
+        inner(c, f, () => {
+          c.covered?.add(key);
+          return k();
+        });
+    }
     const constValue = rawValue === undefined ? true : rawValue.t === 'const' ? rawValue.v : undefined;
     return {
       nslots: alloc.n,
@@ -356,6 +373,27 @@ function withStep(inner: Step, mods: WithPlan[], cacheSize: number): Step {
     } finally {
       c.restore(saved);
     }
+  };
+}
+
+/** Marks the expression's line as covered whenever it is evaluated. */
+function covered(p: PlannedExpr, loc: Location): PlannedExpr {
+  const key = `${loc.file}:${loc.row}`;
+  if (p.det) {
+    const d = p.det;
+    return {
+      det: (c, f) => {
+        c.covered?.add(key);
+        return d(c, f);
+      },
+    };
+  }
+  const s = p.step as Step;
+  return {
+    step: (c, f, k) => {
+      c.covered?.add(key);
+      return s(c, f, k);
+    },
   };
 }
 

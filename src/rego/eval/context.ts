@@ -32,6 +32,8 @@ export interface EvalOptions {
   host?: HostHooks;
   /** Fixed wall clock for time.now_ns (nanoseconds). */
   nowNs?: bigint;
+  /** Filled with `file:row` of every expression evaluated (policies compiled with coverage). */
+  coverage?: Set<string>;
 }
 
 export class Ctx implements BuiltinContext {
@@ -49,6 +51,7 @@ export class Ctx implements BuiltinContext {
   private memoMap: Map<string, Value> | null = null;
   host: HostHooks;
   location = '';
+  covered: Set<string> | null = null;
   /** The policy's rule tree (typed loosely to keep eval/ independent of compiler/ types). */
   tree: unknown = null;
   private now: bigint | undefined;
@@ -61,6 +64,7 @@ export class Ctx implements BuiltinContext {
     this.maxSteps = opts?.maxSteps ?? 0;
     this.host = opts?.host ?? NO_HOST;
     this.now = opts?.nowNs;
+    this.covered = opts?.coverage ?? null;
   }
 
   /** Prepares a used context for the next evaluation (cheaper than a new one). */
@@ -77,6 +81,7 @@ export class Ctx implements BuiltinContext {
     this.host = opts?.host ?? NO_HOST;
     this.location = '';
     this.now = opts?.nowNs;
+    this.covered = opts?.coverage ?? null;
   }
 
   /** Created on first use: most evaluations never call a non-deterministic builtin. */
