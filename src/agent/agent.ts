@@ -16,6 +16,7 @@ import { AgentServer } from '../server/server.js';
 import type { AgentState } from '../server/types.js';
 import { makeDecider } from './decider.js';
 import { PolicyNotFound, readPolicy, type PolicySource } from './policy-files.js';
+import type { PlainObject } from '../rego/value.js';
 import { PolicyWatcher } from './watcher.js';
 
 export interface AgentOptions {
@@ -26,6 +27,13 @@ export interface AgentOptions {
   write: (line: string) => void;
   /** Register Node's process metrics (off in unit tests that build several agents). */
   defaultMetrics?: boolean;
+}
+
+export interface InstalledPolicy {
+  /** No policy was loaded before this one. */
+  first: boolean;
+  hasDecision: boolean;
+  hasAllow: boolean;
 }
 
 /** A start-up problem the CLI reports as a usage/config error (exit code 2). */
@@ -136,39 +144,52 @@ export class Agent {
     if (src.contentHash === this.lastAttempt) return; // nothing new (or the same broken content)
     this.lastAttempt = src.contentHash;
 
-    let info;
+    let installed: InstalledPolicy;
     try {
-      const policy = compile(src.modules, { data: src.data, strictBuiltinErrors: c.strict_builtin_errors });
-      info = makeDecider(policy, c.decision_path);
+      installed = this.installPolicy(src.modules, src.data, src.revision);
     } catch (e) {
       return this.failed(e, 'compile');
     }
-    const first = this.state.decide === undefined;
-    this.state.decide = info.decide; // the swap
-    this.state.revision = src.revision;
-    this.state.lastSync = Date.now();
-    this.metrics.policyReloads.inc({ result: 'success' });
-    this.metrics.lastSync.set(this.state.lastSync / 1000);
-    this.metrics.policyLoaded.set(1);
     this.log.info(
       {
         revision: src.revision,
         files: src.files,
         modules: src.modules.length,
         ms: Math.round((performance.now() - t0) * 100) / 100,
-        reason: why === 'start' || first ? 'initial load' : 'file change',
+        reason: why === 'start' || installed.first ? 'initial load' : 'file change',
       },
-      first ? 'policy loaded' : 'policy reloaded',
+      installed.first ? 'policy loaded' : 'policy reloaded',
     );
+  }
+
+  /**
+   * Compiles modules + data completely, then swaps the result in (one reference assignment).
+   * Throws CompileErrors (the current policy stays). The entry points for the decision rule and
+   * its `allow` fallback are resolved here, once per policy. Used by local mode and by any other
+   * policy source (cloud bundles).
+   */
+  installPolicy(modules: { file: string; source: string }[], data: PlainObject, revision: string): InstalledPolicy {
+    const c = this.o.config;
+    const policy = compile(modules, { data, strictBuiltinErrors: c.strict_builtin_errors });
+    const info = makeDecider(policy, c.decision_path);
+    const first = this.state.decide === undefined;
+    this.state.decide = info.decide; // the swap
+    this.state.revision = revision;
+    this.state.lastSync = Date.now();
+    this.metrics.policyReloads.inc({ result: 'success' });
+    this.metrics.lastSync.set(this.state.lastSync / 1000);
+    this.metrics.policyLoaded.set(1);
     if (!info.hasDecision && !info.hasAllow) {
       this.log.warn(
         { decision_path: c.decision_path },
         `the policy defines neither data.${c.decision_path.replaceAll('/', '.')} nor the allow rule beside it; every request will be denied ("no policy decision")`,
       );
     }
+    return { first, hasDecision: info.hasDecision, hasAllow: info.hasAllow };
   }
 
-  private failed(e: unknown, stage: 'read' | 'compile'): void {
+  /** Reports a policy that could not be read or compiled; the current one (if any) keeps serving. */
+  failed(e: unknown, stage: 'read' | 'compile'): void {
     this.metrics.policyReloads.inc({ result: 'failure' });
     const keeping = this.state.decide !== undefined;
     const fields: Record<string, unknown> = { stage, error: e instanceof Error ? e.message : String(e) };

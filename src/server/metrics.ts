@@ -178,6 +178,15 @@ export class AgentMetrics {
     m.set(status, (m.get(status) ?? 0) + 1);
   }
 
+  /** Totals since start (for the cloud heartbeat). */
+  decisionCounts(): { total: number; allowed: number; denied: number } {
+    let allowed = 0;
+    let denied = 0;
+    for (const n of this.allowedByPath.values()) allowed += n;
+    for (const n of this.deniedByPath.values()) denied += n;
+    return { total: allowed + denied, allowed, denied };
+  }
+
   async render(): Promise<string> {
     return this.registry.metrics();
   }

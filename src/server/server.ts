@@ -19,6 +19,8 @@ export interface ServerOptions {
   logger: Logger;
   /** Present when decision logging is on. */
   decisionLog?: DecisionLog;
+  /** Called after every decision (e.g. audit forwarding in cloud mode); must not block. */
+  onDecision?: (input: EvaluationInput, decision: Decision, ms: number, requestId: string) => void;
   /** When non-empty, /access/v1/* requires `Authorization: Bearer <secret>`. */
   clientSecret?: string;
   maxBodyBytes: number;
@@ -239,6 +241,7 @@ export class AgentServer {
     const ms = performance.now() - t0;
     this.o.metrics.recordDecision(d.allowed, d.accessPath, ms / 1000);
     if (this.o.decisionLog !== undefined) this.o.decisionLog.record(input, d, ms);
+    if (this.o.onDecision !== undefined) this.o.onDecision(input, d, ms, id);
     if (d.error !== undefined) {
       this.o.metrics.evaluationErrors.inc();
       this.o.logger.error({ request_id: id, error: errorText(d.error) }, 'policy evaluation error');

@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEYS, KEY_NAMES, envName } from '../../src/config/index.js';
+import { KEYS, KEY_NAMES, envName, type KeyDef } from '../../src/config/index.js';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -18,8 +18,9 @@ it('README table lists every config key with its env var and default', () => {
     const row = rows.get(key);
     assert.ok(row, `README documents ${key}`);
     assert.equal(row[0], envName(key));
-    const def = KEYS[key].default;
-    if (def !== '' && KEYS[key].kind !== 'secret' && key !== 'agent_name') assert.equal(row[1], '`' + def + '`', key);
+    const k: KeyDef = KEYS[key];
+    const def = k.default;
+    if (def !== '' && k.kind !== 'secret' && key !== 'agent_name') assert.equal(row[1], '`' + def + '`', key);
   }
   assert.deepEqual([...rows.keys()].filter((k) => !(k in KEYS)), [], 'no stale rows');
 });
