@@ -107,10 +107,37 @@ export class Planner implements BodyPlanner {
       case 'unify':
         return leftFirst ? this.flow(e.left, e.right, b) : this.flow(e.right, e.left, b);
       case 'somein': {
+        const ev = terms.evalOf(e.collection, b);
         const g = terms.gen(e.collection, b);
+        const keyFresh = e.key?.t === 'local' && !b.has(e.key.slot);
         const km = e.key ? terms.match(e.key, b) : null;
         const vm = terms.match(e.value, b);
         const loc = e.loc;
+        if (ev && e.value.t === 'local' && (e.key === undefined || e.key.t === 'local')) {
+          // The common `some x in coll` / `some k, v in coll` over a known collection: loop over
+          // arrays directly, writing the slots, with no closure per element.
+          const vs = e.value.slot;
+          const ks = e.key?.t === 'local' ? e.key.slot : -1;
+          const kFresh = keyFresh;
+          return {
+            step: (c, f, k) => {
+              const coll = ev(c, f);
+              if (Array.isArray(coll)) {
+                for (let i = 0; i < coll.length; i++) {
+                  c.tick(loc);
+                  if (ks >= 0 && (kFresh ? ((f[ks] = i), false) : !(km as Match)(c, f, i))) continue;
+                  if (!vm(c, f, coll[i])) continue;
+                  if (k()) return true;
+                }
+                return false;
+              }
+              return iterate(coll, (key, val) => {
+                c.tick(loc);
+                return (km === null || km(c, f, key)) && vm(c, f, val) ? k() : false;
+              });
+            },
+          };
+        }
         return {
           step: (c, f, k) =>
             g(c, f, (coll) =>
