@@ -1,9 +1,10 @@
 // The agent: the one place that wires config, policy loading, the HTTP server, metrics and logs.
 //
-// Lifecycle: start() builds the state, loads the policy (local mode) and starts watching it, then
-// listens. A reload compiles the new policy completely and only then swaps `state.decide`, so a
-// request always sees one whole policy; a failed compile leaves the last good one serving.
-// stop() stops the watcher, drains the server and flushes the logs.
+// Lifecycle: start() builds the state, loads the policy — local mode: from files, then watches
+// them; cloud mode: from the bundle cache at once, then syncs in the background (cloud.ts) — and
+// listens. Every policy goes through installPolicy(): compiled completely, then swapped in as one
+// `state.decide` reference, so a request always sees one whole policy and a failed compile leaves
+// the last good one serving. stop() stops watching/syncing, drains the server, flushes audit events.
 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -18,6 +19,7 @@ import { makeDecider } from './decider.js';
 import { PolicyNotFound, readPolicy, type PolicySource } from './policy-files.js';
 import type { PlainObject } from '../rego/value.js';
 import { PolicyWatcher } from './watcher.js';
+import { CloudMode, CloudStartError } from './cloud.js';
 
 export interface AgentOptions {
   config: Config;
@@ -50,6 +52,7 @@ export class Agent {
   readonly server: AgentServer;
   private readonly log: Logger;
   private watcher: PolicyWatcher | undefined;
+  private cloud: CloudMode | undefined;
   private loading = false;
   private pending = false;
   private lastAttempt = '';
@@ -60,8 +63,9 @@ export class Agent {
     const c = o.config;
     this.log = o.logger;
     this.state = { mode: c.mode, decide: undefined, revision: '', lastSync: 0, degraded: false, startedAt: Date.now() };
-    this.metrics = new AgentMetrics({ defaultMetrics: o.defaultMetrics });
-    this.metrics.degraded.set(0);
+    // In cloud mode the sync loop registers and updates the degraded and last-sync gauges.
+    this.metrics = new AgentMetrics({ defaultMetrics: o.defaultMetrics, syncGauges: c.mode === 'local' });
+    this.metrics.degraded?.set(0);
     this.metrics.policyLoaded.set(0);
     this.server = new AgentServer({
       state: this.state,
@@ -80,12 +84,18 @@ export class Agent {
   async start(): Promise<AddressInfo> {
     const c = this.o.config;
     if (c.mode === 'cloud') {
-      throw new AgentStartError(
-        'cloud mode is not available yet in this build; run in local mode with --policy PATH (a .rego file, a folder or a bundle .tar.gz)',
-      );
+      try {
+        this.cloud = await CloudMode.create(c, this, this.o.version, this.log);
+      } catch (e) {
+        if (e instanceof CloudStartError) throw new AgentStartError(e.message);
+        throw e;
+      }
+      this.server.setOnDecision(this.cloud.onDecision);
+      await this.cloud.start(); // a cached bundle is served at once; the first sync runs in the background
+    } else {
+      await this.reload('start');
     }
-    await this.reload('start');
-    if (c.watch) {
+    if (c.mode === 'local' && c.watch) {
       this.watcher = new PolicyWatcher(c.policy, {
         intervalMs: c.watch_interval,
         onChange: () => void this.reload('change'),
@@ -97,7 +107,7 @@ export class Agent {
     const bound = await this.server.listen(addr.host, addr.port);
     const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
     this.log.info(
-      { addr: `${host}:${bound.port}`, mode: c.mode, policy: c.policy, ready: this.state.decide !== undefined },
+      { addr: `${host}:${bound.port}`, mode: c.mode, policy: c.policy || undefined, ready: this.state.decide !== undefined },
       'listening',
     );
     return bound;
@@ -177,7 +187,7 @@ export class Agent {
     this.state.revision = revision;
     this.state.lastSync = Date.now();
     this.metrics.policyReloads.inc({ result: 'success' });
-    this.metrics.lastSync.set(this.state.lastSync / 1000);
+    this.metrics.lastSync?.set(this.state.lastSync / 1000);
     this.metrics.policyLoaded.set(1);
     if (!info.hasDecision && !info.hasAllow) {
       this.log.warn(
@@ -209,6 +219,8 @@ export class Agent {
     this.stopped = true;
     this.watcher?.stop();
     await this.server.close(this.o.config.shutdown_timeout);
+    // after the server: decisions made by in-flight requests are still forwarded
+    await this.cloud?.stop(this.o.config.shutdown_timeout);
   }
 }
 

@@ -91,11 +91,12 @@ export class AgentMetrics {
 
   readonly evaluationErrors: Counter;
   readonly policyReloads: Counter<'result'>;
-  readonly degraded: Gauge;
-  readonly lastSync: Gauge;
+  /** Absent when a sync loop owns these two gauges (cloud mode registers its own). */
+  readonly degraded: Gauge | undefined;
+  readonly lastSync: Gauge | undefined;
   readonly policyLoaded: Gauge;
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  constructor(opts: { defaultMetrics?: boolean; syncGauges?: boolean } = {}) {
     const registry = this.registry;
     const self = this;
     new Counter({
@@ -140,16 +141,21 @@ export class AgentMetrics {
     });
     this.policyReloads.inc({ result: 'success' }, 0);
     this.policyReloads.inc({ result: 'failure' }, 0);
-    this.degraded = new Gauge({
-      name: 'vengtoo_agent_degraded',
-      help: '1 when the agent serves a stale policy because it cannot sync',
-      registers: [registry],
-    });
-    this.lastSync = new Gauge({
-      name: 'vengtoo_agent_bundle_last_sync_timestamp_seconds',
-      help: 'Unix time of the last successful policy load or bundle sync',
-      registers: [registry],
-    });
+    const syncGauges = opts.syncGauges !== false;
+    this.degraded = syncGauges
+      ? new Gauge({
+          name: 'vengtoo_agent_degraded',
+          help: '1 when the agent serves a stale policy because it cannot sync',
+          registers: [registry],
+        })
+      : undefined;
+    this.lastSync = syncGauges
+      ? new Gauge({
+          name: 'vengtoo_agent_bundle_last_sync_timestamp_seconds',
+          help: 'Unix time of the last successful policy load or bundle sync',
+          registers: [registry],
+        })
+      : undefined;
     this.policyLoaded = new Gauge({
       name: 'vengtoo_agent_policy_loaded',
       help: '1 once a policy is loaded and decisions are served',

@@ -58,6 +58,11 @@ export class AgentServer {
     this.http = createServer({ keepAliveTimeout: 5000, requestTimeout: 30_000 }, (req, res) => this.handle(req, res));
   }
 
+  /** Sets (or clears) the hook called after every decision. */
+  setOnDecision(hook: ServerOptions['onDecision']): void {
+    this.o.onDecision = hook;
+  }
+
   /** Listens on host:port (port 0 → a free port) and resolves with the bound address. */
   listen(host: string, port: number): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {

@@ -94,6 +94,6 @@ it('invalid configuration stops start-up with exit code 2 and names the key', as
   await Promise.all([
     failsWith(policy, { env: { VENGTOO_POLL_INTERVAL: 'soon' } }, /poll_interval \(from VENGTOO_POLL_INTERVAL\): invalid duration "soon"/),
     failsWith(['--config', join(bad, 'unknown.yaml'), ...policy], {}, /pol_interval.*unknown key \(did you mean poll_interval\?\)/),
-    failsWith([], { cwd: join(dir, 'empty'), env: { VENGTOO_API_KEY: 'k' } }, /cloud mode is not available yet/),
+    failsWith([], { cwd: join(dir, 'empty'), env: { VENGTOO_API_KEY: 'k', VENGTOO_BUNDLE_SIGNATURE_REQUIRED: 'true' } }, /bundle_signature_required is set but trusted_keys_path/),
   ]);
 });
