@@ -5,6 +5,7 @@ import { arraysBuiltins } from './arrays.js';
 import { comparisonBuiltins } from './comparison.js';
 import { cryptoBuiltins } from './crypto.js';
 import { graphBuiltins } from './graph.js';
+import { metadataBuiltins } from './metadata.js';
 import { graphqlBuiltins } from './graphql.js';
 import { httpBuiltins } from './http.js';
 import { miscBuiltins } from './misc.js';
@@ -35,6 +36,7 @@ const families: BuiltinDef[][] = [
   objectsBuiltins,
   typechecksBuiltins,
   graphBuiltins,
+  metadataBuiltins,
   httpBuiltins,
   timeBuiltins,
   netBuiltins,

@@ -83,6 +83,7 @@ function collectRules(s: State): void {
   for (const m of s.modules) {
     const info = moduleInfo(m, s.errors);
     (s.tree.find(info.pkg, true) as RuleNode).isPackage = true;
+    if (m.package.annotations) s.tree.packageAnnotations.push({ path: info.pkg, ann: m.package.annotations });
     const key = info.pkg.join('.');
     let names = s.pkgRules.get(key);
     if (!names) s.pkgRules.set(key, (names = new Set()));

@@ -217,6 +217,7 @@ export class Planner implements BodyPlanner {
     const rule = src.rule;
     const head = rule.head;
     this.terms.deps = depsOf(node);
+    this.terms.current = { src, node };
     const bound = new Set<number>();
     let params: Match[] | undefined;
     // Parameters that compute (e.g. a template string) are compared after the body binds
@@ -278,6 +279,7 @@ export class Planner implements BodyPlanner {
       elses.push({ body: estep, value: ev, loc: e.loc });
     }
     this.terms.deps = null;
+    this.terms.current = null;
     if (this.coverage) {
       // The head's line counts as covered when the rule yields a value.
       const key = `${rule.loc.file}:${rule.loc.row}`;

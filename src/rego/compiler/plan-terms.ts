@@ -20,7 +20,8 @@ import {
 } from '../value.js';
 import type { FnTarget, RBody, RTerm } from './ir.js';
 import type { Eval, Gen, Match, Step } from './plan-types.js';
-import type { RuleNode, RuleTree } from './ruletree.js';
+import { metadataChain, metadataRule } from './metadata.js';
+import type { RuleNode, RuleSource, RuleTree } from './ruletree.js';
 import { argOrder, arityOf } from './safety.js';
 
 type Local = Extract<RTerm, { t: 'local' }>;
@@ -33,6 +34,8 @@ export interface BodyPlanner {
 export class TermPlanner {
   /** Rule nodes read by the rule being planned (for recursion checks). */
   deps: Set<RuleNode> | null = null;
+  /** The rule being planned (rego.metadata.* answer for it). */
+  current: { src: RuleSource; node: RuleNode } | null = null;
 
   constructor(
     readonly tree: RuleTree,
@@ -542,6 +545,16 @@ export class TermPlanner {
         c.host.print?.(args.map((a) => (typeof a === 'string' ? a : formatValue(a))).join(' '), where);
         return true;
       };
+    }
+    if (fn.kind === 'builtin' && (fn.name === 'rego.metadata.chain' || fn.name === 'rego.metadata.rule')) {
+      const cur = this.current;
+      if (cur !== null) {
+        const v =
+          fn.name === 'rego.metadata.rule'
+            ? metadataRule(cur.src, cur.node)
+            : metadataChain(cur.src, cur.node, this.tree.packageAnnotations);
+        return () => v;
+      }
     }
     const key = fn.kind === 'user' ? fn.node.name : fn.name;
     let direct: (c: Ctx, args: Value[]) => Value | undefined;

@@ -4,6 +4,7 @@
 
 import type { Rule, Term } from '../ast.js';
 import { RegoError } from '../errors.js';
+import type { PackageAnnotations } from './metadata.js';
 import type { PlannedRule } from './plan-types.js';
 
 export interface RuleSource {
@@ -72,6 +73,8 @@ export class RuleNode {
 export class RuleTree {
   readonly root: RuleNode;
   readonly nodes: RuleNode[] = [];
+  /** METADATA blocks on package statements (for rego.metadata.chain). */
+  readonly packageAnnotations: PackageAnnotations[] = [];
 
   constructor() {
     this.root = this.node([]);
