@@ -6,6 +6,7 @@ import { comparisonBuiltins } from './comparison.js';
 import { cryptoBuiltins } from './crypto.js';
 import { graphBuiltins } from './graph.js';
 import { metadataBuiltins } from './metadata.js';
+import { regoBuiltins } from './rego.js';
 import { graphqlBuiltins } from './graphql.js';
 import { httpBuiltins } from './http.js';
 import { miscBuiltins } from './misc.js';
@@ -37,6 +38,7 @@ const families: BuiltinDef[][] = [
   typechecksBuiltins,
   graphBuiltins,
   metadataBuiltins,
+  regoBuiltins,
   httpBuiltins,
   timeBuiltins,
   netBuiltins,
