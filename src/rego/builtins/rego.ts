@@ -1,7 +1,7 @@
 // rego.parse_module: parses Rego text and returns the module in OPA's JSON AST shape
 // (terms as {"type", "value"}, expressions as {"index", "terms"}, rules with head and body).
 
-import type { Body, Expr, Module, Rule, Term } from '../ast.js';
+import type { Body, ElseClause, Expr, Module, Rule, Term } from '../ast.js';
 import { BuiltinError, RegoError } from '../errors.js';
 import { parseModule } from '../parser/index.js';
 import type { Value } from '../value.js';
@@ -108,8 +108,8 @@ function rule(r: Rule): J {
   if (r.isDefault) out.default = true;
   if (r.else) {
     let e: J | undefined;
-    const chain = [];
-    for (let c: typeof r.else = r.else; c; c = c.else) chain.push(c);
+    const chain: ElseClause[] = [];
+    for (let c: ElseClause | undefined = r.else; c !== undefined; c = c.else) chain.push(c);
     for (let i = chain.length - 1; i >= 0; i--) {
       const c = chain[i];
       const eh: Record<string, J> = { ...head, value: c.value ? term(c.value) : v('boolean', true) };
