@@ -8,6 +8,7 @@ import { CompileErrors, RegoError } from '../errors.js';
 import { dottedName } from './resolve.js';
 import { Planner, depsOf } from './plan-body.js';
 import { RuleTree, type ModuleInfo, type RuleNode } from './ruletree.js';
+import { checkTypes } from './typecheck.js';
 
 export interface Compiled {
   tree: RuleTree;
@@ -33,6 +34,8 @@ const stages: [string, (s: State) => void][] = [
   ['plan', plan],
   // Uses the dependencies recorded while planning.
   ['check recursion', checkRecursion],
+  // Builtin argument types (OPA's CheckTypes); conservative, see typecheck.ts.
+  ['check types', (s) => s.errors.push(...checkTypes(s.modules, s.builtins, s.pkgRules))],
 ];
 
 export function compileModules(modules: Module[], builtins: ReadonlyMap<string, BuiltinDef>, coverage = false): Compiled {
