@@ -8,6 +8,7 @@ const COMMANDS: Record<string, Command> = {
   serve: () => import('./serve.js'),
   version: () => import('./version.js'),
   help: () => import('./help.js'),
+  'mcp-gateway': () => import('./mcp-gateway.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
