@@ -114,24 +114,34 @@ function runClause(c: Ctx, e: PlannedClause, f: Frame, out: (v: Value, f: Frame)
   return found;
 }
 
+const FOUND = (): boolean => true;
+const NO_SLOTS: Frame = [];
+
+function frameFor(r: PlannedRule): Frame {
+  return r.nslots === 0 ? NO_SLOTS : new Array(r.nslots);
+}
+
 function evalComplete(c: Ctx, node: RuleNode): Value | undefined {
   c.tick(undefined);
   let result: Value | undefined;
-  const stopEarly = node.constantValue;
-  for (const r of node.plannedComplete) {
-    let stop = false;
-    runRule(c, r, new Array(r.nslots), (v) => {
-      if (result === undefined) result = v;
-      else if (!equal(result, v)) throw conflict('complete rules must not produce multiple outputs', r.loc);
-      if (stopEarly) stop = true;
-      return stopEarly;
-    });
-    if (stop) break;
+  if (node.constantValue) {
+    // Every definition yields the same constant (e.g. `allow if ...`): the first body with a
+    // solution decides, and no closure is needed to collect values.
+    for (const r of node.plannedComplete) {
+      if (r.body(c, frameFor(r), FOUND)) return r.constValue;
+    }
+  } else {
+    for (const r of node.plannedComplete) {
+      runRule(c, r, frameFor(r), (v) => {
+        if (result === undefined) result = v;
+        else if (!equal(result, v)) throw conflict('complete rules must not produce multiple outputs', r.loc);
+        return false;
+      });
+    }
   }
   if (result === undefined && node.plannedDefault !== undefined) {
     const d = node.plannedDefault;
-    const f = new Array(d.nslots);
-    runRule(c, d, f, (v) => {
+    runRule(c, d, frameFor(d), (v) => {
       result = v;
       return true;
     });
@@ -295,8 +305,9 @@ function isPrefix(a: readonly string[], b: readonly string[]): boolean {
 export function callFunction(c: Ctx, node: RuleNode, args: Value[], loc: Location): Value | undefined {
   c.tick(loc);
   let result: Value | undefined;
+  const constant = node.constantValue;
   for (const r of node.plannedFuncs) {
-    const f: Frame = new Array(r.nslots);
+    const f = frameFor(r);
     const params = r.params as NonNullable<PlannedRule['params']>;
     let ok = true;
     for (let i = 0; i < params.length; i++) {
@@ -306,19 +317,22 @@ export function callFunction(c: Ctx, node: RuleNode, args: Value[], loc: Locatio
       }
     }
     if (!ok) continue;
-    let stop = false;
+    if (constant) {
+      // All clauses yield the same constant: the first clause with a solution decides.
+      if (r.body(c, f, FOUND)) return r.constValue;
+      continue;
+    }
     runRule(c, r, f, (v) => {
       if (result === undefined) result = v;
       else if (!equal(result, v)) {
         throw conflict('functions must not produce multiple outputs for same inputs', loc);
       }
-      if (r.constValue !== undefined && node.constantValue) stop = true;
-      return stop;
+      return false;
     });
   }
   if (result === undefined && node.plannedDefaultFunc !== undefined) {
     const d = node.plannedDefaultFunc;
-    const f: Frame = new Array(d.nslots);
+    const f = frameFor(d);
     const params = d.params ?? [];
     if (params.every((p, i) => p(c, f, args[i]))) {
       runRule(c, d, f, (v) => {
