@@ -1,13 +1,17 @@
 // Comparison operators: ==, !=, <, <=, >, >= over OPA's total order of values.
 
-import { compare, equal } from '../value.js';
+import { compare, equal, type Value } from '../value.js';
 import type { BuiltinDef } from './types.js';
 
+function comparison(name: string, test: (a: Value, b: Value) => boolean): BuiltinDef {
+  return { name, args: ['any', 'any'], result: 'boolean', fn: ([a, b]) => test(a, b), binary: test };
+}
+
 export const comparisonBuiltins: BuiltinDef[] = [
-  { name: 'equal', args: ['any', 'any'], result: 'boolean', fn: ([a, b]) => equal(a, b) },
-  { name: 'neq', args: ['any', 'any'], result: 'boolean', fn: ([a, b]) => !equal(a, b) },
-  { name: 'lt', args: ['any', 'any'], result: 'boolean', fn: ([a, b]) => compare(a, b) < 0 },
-  { name: 'lte', args: ['any', 'any'], result: 'boolean', fn: ([a, b]) => compare(a, b) <= 0 },
-  { name: 'gt', args: ['any', 'any'], result: 'boolean', fn: ([a, b]) => compare(a, b) > 0 },
-  { name: 'gte', args: ['any', 'any'], result: 'boolean', fn: ([a, b]) => compare(a, b) >= 0 },
+  comparison('equal', (a, b) => equal(a, b)),
+  comparison('neq', (a, b) => !equal(a, b)),
+  comparison('lt', (a, b) => compare(a, b) < 0),
+  comparison('lte', (a, b) => compare(a, b) <= 0),
+  comparison('gt', (a, b) => compare(a, b) > 0),
+  comparison('gte', (a, b) => compare(a, b) >= 0),
 ];

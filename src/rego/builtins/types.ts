@@ -55,6 +55,11 @@ export interface BuiltinDef {
   relation?: boolean;
   /** Deprecated builtins are rejected by `check --strict`. */
   deprecated?: boolean;
+  /**
+   * For two-operand builtins that can never fail (comparisons): the same function taking the
+   * operands directly, which the planner calls without an argument array or error handling.
+   */
+  binary?: (a: Value, b: Value) => Value;
 }
 
 /** Throws OPA's operand type error: `operand 2 must be string but got number`. */

@@ -120,6 +120,17 @@ export class TermPlanner {
         const member = this.literalMembership(t, bound);
         if (member) return member;
         const call = this.caller(t.fn, t.loc);
+        const binary = t.fn.kind === 'builtin' && args.length === 2 ? t.fn.def.binary : undefined;
+        if (binary !== undefined) {
+          const [x, y] = args;
+          return (c, f) => {
+            const a = x(c, f);
+            if (a === undefined) return undefined;
+            const b = y(c, f);
+            if (b === undefined) return undefined;
+            return c.fnOverrides === null ? binary(a, b) : call(c, [a, b]);
+          };
+        }
         const m = args.length;
         return (c, f) => {
           const vals = new Array<Value>(m);
