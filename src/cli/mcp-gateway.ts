@@ -219,8 +219,8 @@ export async function run(argv: string[]): Promise<number> {
     'mcp-gateway starting',
   );
 
-  const stop = async (code: number): Promise<number> => {
-    await gateway.stop();
+  const stop = async (code: number, graceMs?: number): Promise<number> => {
+    await gateway.stop(graceMs);
     await out.close();
     return code;
   };
@@ -233,7 +233,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     const why = await Promise.race([ended, signalled]);
     log.info({ why }, 'mcp-gateway stopping');
-    return stop(0);
+    return stop(0, why.startsWith('SIG') ? 500 : undefined);
   }
 
   const downstream = new HttpDownstream({ gateway, source, auth, anonymousSubject: subject, metrics: source.metrics, logger: log });
@@ -251,7 +251,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   log.info({ signal }, 'mcp-gateway stopping');
   await downstream.close();
-  return stop(0);
+  return stop(0, 500);
 }
 
 function upstreamHeaders(): Record<string, string> {

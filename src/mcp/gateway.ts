@@ -70,10 +70,11 @@ export class Gateway {
     await relay.close();
   }
 
-  async stop(): Promise<void> {
+  /** Ends every session; `graceMs` as in UpstreamPeer.close (short after a signal). */
+  async stop(graceMs?: number): Promise<void> {
     const all = [...this.sessions];
     this.sessions.clear();
-    await Promise.all(all.map((s) => s.close()));
+    await Promise.all(all.map((s) => s.close(graceMs)));
     await this.o.source.stop?.();
   }
 }

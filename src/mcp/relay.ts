@@ -43,7 +43,8 @@ export interface ForwardMeta {
 export interface UpstreamPeer {
   /** One message (never a batch) for the server. */
   send(text: string, msg: Message, meta: ForwardMeta | undefined): void;
-  close(): Promise<void>;
+  /** Ends the upstream; `graceMs` bounds each wait for a stdio server to exit (0 = at once). */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface RelayOptions {
@@ -311,9 +312,9 @@ export class Relay {
     this.toClient.push(() => this.sink.send(notification('notifications/tools/list_changed'), {}));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  async close(graceMs?: number): Promise<void> {
+    if (this.closed && graceMs === undefined) return;
     this.closed = true;
-    await this.upstream?.close();
+    await this.upstream?.close(graceMs);
   }
 }

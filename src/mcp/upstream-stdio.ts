@@ -40,8 +40,14 @@ export class StdioUpstream implements UpstreamPeer {
     this.child.stdin!.on('error', (e) => {
       if (!this.closing) o.logger?.warn({ error: e.message }, 'writing to the MCP server failed');
     });
+    // If the gateway itself exits first (a signal, a crash), the server goes with it.
+    const onGatewayExit = (): void => {
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    };
+    process.once('exit', onGatewayExit);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
+        process.off('exit', onGatewayExit);
         resolve(code);
         onExit(code, signal);
       });
@@ -59,13 +65,13 @@ export class StdioUpstream implements UpstreamPeer {
     stdin.write(text + '\n');
   }
 
-  async close(): Promise<void> {
-    if (this.closing) {
+  async close(graceMs?: number): Promise<void> {
+    if (this.closing && graceMs === undefined) {
       await this.exited;
       return;
     }
     this.closing = true;
-    const grace = this.o.graceMs ?? 2000;
+    const grace = graceMs ?? this.o.graceMs ?? 2000;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.stdin?.end();
     if (await within(this.exited, grace)) return;
