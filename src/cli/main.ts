@@ -9,6 +9,8 @@ const COMMANDS: Record<string, Command> = {
   version: () => import('./version.js'),
   help: () => import('./help.js'),
   'mcp-gateway': () => import('./mcp-gateway.js'),
+  eval: () => import('./eval.js'),
+  test: () => import('./test.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
