@@ -6,7 +6,7 @@
 //   - undefined everywhere → deny "no policy decision"; an evaluation error → deny
 //     "policy evaluation error" with the error attached for logs and metrics. Never allow on error.
 
-import { RObject, isPlainObject, objectGet, objectKeys, toJSONText, type ObjectValue, type Value } from '../rego/value.js';
+import { RObject, objectGet, objectKeys, toJSONText, type PlainObject, type Value } from '../rego/value.js';
 import type { Decide, Decision, EvaluationInput } from '../server/types.js';
 
 /** What the decider needs from a compiled policy (src/rego's Policy satisfies it). */
@@ -65,11 +65,37 @@ export function makeDecider(policy: EntrypointSource, decisionPath: string): Dec
 }
 
 const KNOWN = new Set(['allowed', 'decision', 'reason', 'access_path']);
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Turns a non-boolean rule result into a Decision. */
 export function interpret(v: Value): Decision {
-  if (!(isPlainObject(v) || v instanceof RObject)) return INVALID;
-  const o = v as ObjectValue;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return INVALID;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== null && proto !== Object.prototype) return v instanceof RObject ? interpretRich(v) : INVALID; // RSet → invalid
+  // Plain object (the usual case): direct property reads, no sorted-key cache on the hot path.
+  const o = v as PlainObject;
+  const a = hasOwn.call(o, 'allowed') ? o.allowed : hasOwn.call(o, 'decision') ? o.decision : undefined;
+  const d: Decision = { allowed: a === true, extra: '' };
+  const reason = hasOwn.call(o, 'reason') ? o.reason : undefined;
+  const path = hasOwn.call(o, 'access_path') ? o.access_path : undefined;
+  if (typeof reason === 'string') d.reason = reason;
+  if (typeof path === 'string') d.accessPath = path;
+  let extras: string[] | undefined;
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (KNOWN.has(k) && !((k === 'reason' && d.reason === undefined) || (k === 'access_path' && d.accessPath === undefined))) continue;
+    (extras ??= []).push(k);
+  }
+  if (extras !== undefined) {
+    if (extras.length > 1) extras.sort();
+    d.extra = extras.map((k) => JSON.stringify(k) + ':' + toJSONText(o[k])).join(',');
+  }
+  return d;
+}
+
+/** An object with non-string keys (rare): the generic accessors. */
+function interpretRich(o: RObject): Decision {
   let a = objectGet(o, 'allowed');
   if (a === undefined) a = objectGet(o, 'decision');
   const d: Decision = { allowed: a === true, extra: '' };
@@ -80,7 +106,6 @@ export function interpret(v: Value): Decision {
   let extra = '';
   for (const k of objectKeys(o)) {
     if (typeof k === 'string' && KNOWN.has(k)) {
-      // a non-string reason/access_path is passed through as data rather than dropped
       if (!((k === 'reason' && d.reason === undefined) || (k === 'access_path' && d.accessPath === undefined))) continue;
     }
     const key = typeof k === 'string' ? k : toJSONText(k);
