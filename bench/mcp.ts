@@ -1,0 +1,131 @@
+// MCP gateway benchmark: the overhead of the gateway per tools/call.
+//
+//   npm run bench:mcp                     (BENCH_CALLS=3000 BENCH_WARMUP=500 by default)
+//
+// Two copies of the same MCP server (server-everything over stdio, tool `echo`), each with the same
+// SDK client: one connected directly, one through `vengtoo-agent mcp-gateway` with the in-process
+// engine (a policy that allows echo, evaluated on every call; decision log off). Calls alternate
+// direct → gateway so machine noise hits both alike. Reported: median and p99 of each, and the
+// overhead (gateway − direct) at the median and at p99. Target: ≤ 0.2 ms median, ≤ 1 ms p99.
+// A second table times the authorization step alone (Authorizer.check, in this process).
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/index.js';
+import { Authorizer } from '../src/mcp/authorizer.js';
+import { LocalEngine } from '../src/mcp/source.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 500);
+const EVERYTHING = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
+
+const POLICY = `package vengtoo.authz
+
+default decision := {"allowed": false, "reason": "No rule allows this tool"}
+
+decision := {"allowed": true, "reason": "Allowed tool", "access_path": "bench"} if {
+	input.subject.type == "agent"
+	input.resource.id in {"everything__echo", "everything__get-sum"}
+	not contains(object.get(input.resource.properties, ["arguments", "message"], ""), "DROP")
+}
+`;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function stats(xs: number[]): { median: number; p99: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: quantile(s, 0.5), p99: quantile(s, 0.99) };
+}
+
+const fmt = (ms: number): string => ms.toFixed(3).padStart(8) + ' ms';
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vengtoo-bench-mcp-'));
+  const policy = join(dir, 'policy.rego');
+  writeFileSync(policy, POLICY);
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir };
+
+  const direct = new Client({ name: 'bench', version: '1' });
+  await direct.connect(new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, 'stdio'], env, stderr: 'ignore' }));
+  const viaGateway = new Client({ name: 'bench', version: '1' });
+  await viaGateway.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'mcp-gateway', '--name', 'everything', '--policy', policy, '--log-level', 'warn', '--', process.execPath, EVERYTHING, 'stdio'],
+      env,
+      cwd: ROOT,
+      stderr: 'ignore',
+    }),
+  );
+
+  const call = async (c: Client, i: number): Promise<number> => {
+    const t0 = performance.now();
+    const r = await c.callTool({ name: 'echo', arguments: { message: `hello ${i}` } });
+    const ms = performance.now() - t0;
+    if (r.isError) throw new Error('echo failed');
+    return ms;
+  };
+
+  for (let i = 0; i < WARMUP; i++) {
+    await call(direct, i);
+    await call(viaGateway, i);
+  }
+  const d: number[] = [];
+  const g: number[] = [];
+  for (let i = 0; i < CALLS; i++) {
+    // alternate which goes first, so neither always follows the other
+    if (i % 2 === 0) {
+      d.push(await call(direct, i));
+      g.push(await call(viaGateway, i));
+    } else {
+      g.push(await call(viaGateway, i));
+      d.push(await call(direct, i));
+    }
+  }
+  await direct.close();
+  await viaGateway.close();
+
+  const sd = stats(d);
+  const sg = stats(g);
+  console.log(`tools/call echo, ${CALLS} calls each after ${WARMUP} warm-up (stdio client → stdio server)`);
+  console.log(`                 median         p99`);
+  console.log(`direct       ${fmt(sd.median)} ${fmt(sd.p99)}`);
+  console.log(`via gateway  ${fmt(sg.median)} ${fmt(sg.p99)}`);
+  console.log(`overhead     ${fmt(sg.median - sd.median)} ${fmt(sg.p99 - sd.p99)}   (target ≤ 0.200 ms median, ≤ 1.000 ms p99)`);
+
+  // The authorization step alone: build the AuthZEN request, evaluate, make the verdict.
+  const { config } = loadConfig({ flags: { policy, watch: false }, cwd: ROOT, home: dir, hostname: 'bench', readFile: () => undefined, env: {} });
+  const engine = new LocalEngine({ config, version: 'bench', logger: pino({ level: 'silent' }) });
+  await engine.start();
+  const authz = new Authorizer({ server: 'everything', naming: 'default', source: engine, denyAs: 'error' });
+  const session = { subject: 'mcp-client', client: { name: 'bench', version: '1' } };
+  const params = { name: 'echo', arguments: { message: 'hello' } };
+  for (let i = 0; i < 20_000; i++) authz.check('tools/call', params, session);
+  const a: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const t0 = performance.now();
+    const v = authz.check('tools/call', params, session);
+    a.push(performance.now() - t0);
+    if (!('allowed' in v) || !v.allowed) throw new Error('expected allow');
+  }
+  const sa = stats(a);
+  console.log(`authorization alone (in-process engine)  median ${fmt(sa.median)}  p99 ${fmt(sa.p99)}`);
+  await engine.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
