@@ -19,7 +19,7 @@ async function rejection(p: Promise<unknown>): Promise<McpError> {
   assert.fail('the call was expected to fail');
 }
 
-const text = (r: { content?: unknown }): string => ((r.content as { text: string }[])[0] ?? { text: '' }).text;
+const text = (r: unknown): string => (((r as { content?: { text: string }[] }).content ?? [])[0] ?? { text: '' }).text;
 
 /** The example policy in a temp folder, with data.json pointing the writable folder at `workspace`. */
 function examplePolicy(dir: string, workspace: string): string {
