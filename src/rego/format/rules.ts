@@ -15,8 +15,7 @@ export class ModulePrinter extends BodyPrinter {
   print(module: Module): void {
     this.refHeads = module.rules.some((r) => r.head.ref.length > 2 || (r.head.ref.length === 2 && r.head.contains));
     const pkg = module.package;
-    this.comments.before(pkg.loc.row);
-    this.comments.at(pkg.loc.row);
+    this.leadingComments(pkg.loc.row);
     this.write('package ' + this.packagePath(pkg.loc.offset));
     this.out.newline();
     this.out.blank();
@@ -39,8 +38,10 @@ export class ModulePrinter extends BodyPrinter {
       i++;
       const rule = s.node;
       const mark = this.out.lineCount;
+      this.leadingComments(rule.loc.row);
+      const start = this.out.lineCount;
       this.writeRule(rule);
-      const single = this.out.lineCount - mark === 1;
+      const single = start === mark && this.out.lineCount - start === 1;
       const grouped =
         prev !== undefined &&
         prev.single &&
@@ -87,7 +88,7 @@ export class ModulePrinter extends BodyPrinter {
     }
     for (const group of groups) {
       this.out.blank();
-      this.comments.before(group[0].loc.row);
+      this.leadingComments(group[0].loc.row);
       for (const imp of [...group].sort(compareImports)) {
         this.comments.at(imp.loc.row);
         this.write('import ');
@@ -99,9 +100,15 @@ export class ModulePrinter extends BodyPrinter {
     }
   }
 
+  /** Comments above a statement; a blank line between them and it stays. */
+  private leadingComments(row: number): void {
+    const n = this.out.lineCount;
+    this.comments.before(row);
+    if (this.out.lineCount > n && this.src.isBlankLine(row - 1)) this.out.blank();
+    this.comments.at(row);
+  }
+
   private writeRule(rule: Rule): void {
-    this.comments.before(rule.loc.row);
-    this.comments.at(rule.loc.row);
     if (rule.isDefault) this.write('default ');
     this.writeHead(rule.head);
     const chain = rule.else;
