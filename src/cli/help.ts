@@ -7,6 +7,29 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write((await import('./mcp-gateway.js')).HELP);
     return 0;
   }
-  process.stdout.write(HELP);
+  const tool = argv[0] !== undefined && Object.hasOwn(TOOLS, argv[0]) ? TOOLS[argv[0]] : undefined;
+  if (tool) {
+    process.stdout.write((await tool()).HELP);
+    return 0;
+  }
+  process.stdout.write(HELP + TOOLING);
   return 0;
 }
+
+/** The policy tooling commands, each with its own --help. */
+const TOOLS: Record<string, () => Promise<{ HELP: string }>> = {
+  eval: () => import('./eval.js'),
+  test: () => import('./test.js'),
+  check: () => import('./check.js'),
+  build: () => import('./build.js'),
+  bench: () => import('./bench.js'),
+};
+
+export const TOOLING = `
+Policy tooling (vengtoo-agent help COMMAND, or COMMAND --help, for the flags):
+  vengtoo-agent eval [-d PATH]... [-i FILE] QUERY      evaluate a query, like opa eval
+  vengtoo-agent test [-v] [--coverage] [PATH]...        run test_* rules, like opa test
+  vengtoo-agent check [--strict] [PATH]...              parse, compile and type-check
+  vengtoo-agent build PATH... -o bundle.tar.gz          build (and sign) an OPA bundle
+  vengtoo-agent bench [-d PATH]... [-i FILE] QUERY      benchmark a query, like opa bench
+`;
