@@ -35,6 +35,8 @@ export interface HttpDownstreamOptions {
   auth?: TokenAuth;
   /** The subject for anonymous clients (--subject). */
   anonymousSubject: string;
+  /** A session with no request for this long (and no open stream) is closed with its upstream. */
+  idleTimeoutMs?: number;
   path?: string;
   maxBodyBytes?: number;
   metrics?: AgentMetrics;
@@ -60,6 +62,7 @@ class HttpSession {
   readonly owner = new Map<string, PostStream>();
   get: ServerResponse | undefined;
   readonly backlog: string[] = [];
+  lastActive = Date.now();
 
   constructor(
     readonly id: string,
@@ -126,9 +129,21 @@ export class HttpDownstream {
   readonly http: Server;
   private readonly sessions = new Map<string, HttpSession>();
   private readonly path: string;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly o: HttpDownstreamOptions) {
     this.path = o.path ?? '/mcp';
+    const idle = o.idleTimeoutMs ?? 30 * 60_000;
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const s of [...this.sessions.values()]) {
+        if (s.streams.size === 0 && now - s.lastActive > idle) {
+          o.logger?.info({ session: s.id }, 'idle MCP session closed');
+          this.drop(s, 'session idle');
+        }
+      }
+    }, Math.min(60_000, Math.max(1000, idle / 2)));
+    this.sweeper.unref();
     this.http = createServer({ requestTimeout: 0, keepAliveTimeout: 5000 }, (req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         o.logger?.error({ error: (e as Error).message }, 'MCP HTTP request failed');
@@ -149,6 +164,7 @@ export class HttpDownstream {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const s of this.sessions.values()) {
       s.get?.end();
       for (const st of s.streams) st.res.end();
@@ -218,6 +234,7 @@ export class HttpDownstream {
       jsonError(res, 404, errorResponse(null, -32001, 'Session not found'));
       return undefined;
     }
+    s.lastActive = Date.now();
     return s;
   }
 
@@ -287,17 +304,19 @@ export class HttpDownstream {
       stateless,
       onUpstreamGone: (why) => {
         this.o.logger?.warn({ session: s.id, why }, 'MCP server of a session went away; session closed');
-        this.drop(s);
+        this.drop(s, why);
       },
     });
     if (!stateless) this.sessions.set(s.id, s);
     return s;
   }
 
-  private drop(s: HttpSession): void {
+  /** Ends a session; requests still waiting get a JSON-RPC error rather than a silent end. */
+  private drop(s: HttpSession, why: string): void {
     this.sessions.delete(s.id);
     s.get?.end();
     for (const st of [...s.streams]) {
+      for (const k of [...st.pending]) s.send(errorResponse(keyId(k), -32603, `MCP session ended: ${why}`), { ids: [k] });
       st.open = false;
       st.res.end();
     }
@@ -336,7 +355,7 @@ export class HttpDownstream {
       jsonError(res, 400, errorResponse(null, INVALID_REQUEST, 'Bad Request: Mcp-Session-Id header required'));
       return;
     }
-    this.drop(s);
+    this.drop(s, 'client ended the session');
     res.writeHead(200).end();
   }
 
@@ -371,6 +390,11 @@ function mcpHeaders(req: IncomingMessage): Record<string, string> {
     if (k === 'mcp-protocol-version' || k.startsWith('mcp-param-')) out[k] = v;
   }
   return out;
+}
+
+/** The id back from its idKey. */
+function keyId(k: string): string | number {
+  return k[0] === 'n' ? Number(k.slice(1)) : k.slice(1);
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
