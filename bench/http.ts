@@ -12,7 +12,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     await Promise.all(targets.map((t) => waitReady(t.url)));
 
     console.log(`node ${process.version}, ${CONNECTIONS} connections, wrk -t1, ${ROUNDS} rounds × ${SECONDS}s per target (after a 2s warm-up each)`);
+    console.log(`machine load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes compete for the CPUs)`);
     for (const t of targets) wrk(t.url, script, 2); // JIT warm-up
     const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
       const rs = results.get(t.name)!;
       return { name: t.name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) };
     });
+    console.log(`machine load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const bare = summary[0].rps;
     console.log('\nmedians:');
     console.log('  target                    req/s   vs bare    p50 (ms)   p99 (ms)');
