@@ -3,6 +3,10 @@
 import { HELP } from './serve.js';
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'fmt') {
+    process.stdout.write((await import('./fmt.js')).HELP);
+    return 0;
+  }
   if (argv[0] === 'mcp-gateway') {
     process.stdout.write((await import('./mcp-gateway.js')).HELP);
     return 0;
