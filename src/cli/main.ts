@@ -12,10 +12,14 @@ const COMMANDS: Record<string, Command> = {
   eval: () => import('./eval.js'),
   test: () => import('./test.js'),
   fmt: () => import('./fmt.js'),
+  check: () => import('./check.js'),
+  build: () => import('./build.js'),
+  bench: () => import('./bench.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
   const first = argv[0];
+  if (first === '--help' || first === '-h') return (await COMMANDS.help()).run([]);
   if (first === undefined || first.startsWith('-')) return (await COMMANDS.serve()).run(argv);
   const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (command === undefined) {
