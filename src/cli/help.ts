@@ -3,10 +3,6 @@
 import { HELP } from './serve.js';
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv[0] === 'fmt') {
-    process.stdout.write((await import('./fmt.js')).HELP);
-    return 0;
-  }
   if (argv[0] === 'mcp-gateway') {
     process.stdout.write((await import('./mcp-gateway.js')).HELP);
     return 0;
@@ -27,6 +23,7 @@ const TOOLS: Record<string, () => Promise<{ HELP: string }>> = {
   check: () => import('./check.js'),
   build: () => import('./build.js'),
   bench: () => import('./bench.js'),
+  fmt: () => import('./fmt.js'),
 };
 
 export const TOOLING = `
@@ -36,4 +33,5 @@ Policy tooling (vengtoo-agent help COMMAND, or COMMAND --help, for the flags):
   vengtoo-agent check [--strict] [PATH]...              parse, compile and type-check
   vengtoo-agent build PATH... -o bundle.tar.gz          build (and sign) an OPA bundle
   vengtoo-agent bench [-d PATH]... [-i FILE] QUERY      benchmark a query, like opa bench
+  vengtoo-agent fmt [-w|-d|-l] [--fail] [PATH]...       format policies, like opa fmt
 `;
