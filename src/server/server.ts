@@ -154,7 +154,7 @@ export class AgentServer {
     }
     const limit = this.o.maxBodyBytes;
     const declared = h['content-length'];
-    if (declared !== undefined && Number(declared) > limit) return this.tooLarge(req, res, route, id);
+    if (declared !== undefined && Number(declared) > limit) return this.tooLarge(req, res, route, id, Number(declared));
 
     let first: Buffer | undefined;
     let rest: Buffer[] | undefined;
@@ -183,11 +183,21 @@ export class AgentServer {
     });
   }
 
-  private tooLarge(req: IncomingMessage, res: ServerResponse, route: RouteId, id: string): void {
-    // The rest of the body is not read; close the connection after answering.
+  /**
+   * 413. The rest of the body is read and discarded (up to 4 × max_body_bytes, and within the
+   * request timeout) so the client can read the answer: closing while it still sends would make
+   * its kernel drop our response on the reset. Beyond that the connection is cut.
+   */
+  private tooLarge(req: IncomingMessage, res: ServerResponse, route: RouteId, id: string, declared?: number): void {
+    const cap = 4 * this.o.maxBodyBytes;
+    let drained = 0;
+    req.on('data', (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > cap) req.socket.destroy();
+    });
     req.resume();
     const msg = `request body exceeds ${this.o.maxBodyBytes} bytes`;
-    this.send(res, route, 413, renderError(msg), id, ['connection', 'close']);
+    this.send(res, route, 413, renderError(msg), id, declared !== undefined && declared > cap ? ['connection', 'close'] : undefined);
   }
 
   private evaluate(res: ServerResponse, route: RouteId, id: string, buf: Buffer | undefined): void {

@@ -150,7 +150,7 @@ describe('POST /access/v1/evaluation', () => {
     const r = await post(base + '/access/v1/evaluation', big);
     assert.equal(r.status, 413);
     assert.match(r.json().error, /exceeds 1048576 bytes/);
-    // chunked upload without content-length
+    // chunked upload without content-length: the answer arrives, no reset
     const chunked = await new Promise<number>((resolve, reject) => {
       import('node:http').then(({ request }) => {
         const req = request(base + '/access/v1/evaluation', {
@@ -162,12 +162,30 @@ describe('POST /access/v1/evaluation', () => {
           res.resume();
           resolve(res.statusCode ?? 0);
         });
-        req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(e)));
+        req.on('error', reject);
         for (let i = 0; i < 20; i++) req.write('x'.repeat(64 * 1024));
         req.end();
       }, reject);
     });
     assert.equal(chunked, 413);
+    // a declared length far beyond the limit is refused without reading the body
+    const declared = await new Promise<{ status: number; connection?: string }>((resolve, reject) => {
+      import('node:http').then(({ request }) => {
+        const req = request(base + '/access/v1/evaluation', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(100 * 1024 * 1024) },
+          agent: false,
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+          req.destroy();
+        });
+        req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+        req.flushHeaders();
+      }, reject);
+    });
+    assert.deepEqual(declared, { status: 413, connection: 'close' });
     // a body just under the limit is fine
     const ok = await post(base + '/access/v1/evaluation', { ...alice, context: { pad: 'x'.repeat(1000 * 1000) } });
     assert.equal(ok.status, 200);
