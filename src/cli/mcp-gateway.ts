@@ -55,7 +55,8 @@ and prompts/get) waits for a policy decision and tools/list only shows tools the
 Flags:
   --name NAME            server name: the policy sees tool "query" as resource id "NAME__query" (required)
   --subject ID           subject id for stdio clients (default: $VENGTOO_MCP_SUBJECT, else "mcp-client")
-  --policy PATH          in-process engine: a .rego file, a folder or a bundle .tar.gz (watched, hot reload)
+  --policy PATH          in-process engine: a .rego file, a folder or a bundle .tar.gz (watched, hot reload);
+                         without it, VENGTOO_API_KEY selects cloud mode (bundles, audit forwarding) as for the agent
   --pdp URL              ask a running agent instead (POST URL/access/v1/evaluation); token: $VENGTOO_MCP_PDP_TOKEN
   --pdp-timeout DUR      remote decision timeout (default 2s); timeout or unreachable PDP = denied (-32603)
   --listen ADDR          serve Streamable HTTP on host:port (endpoint /mcp) instead of stdio
@@ -191,7 +192,7 @@ export async function run(argv: string[]): Promise<number> {
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       await out.close();
-      return usage(e.message.replace(/^config: api_key: .*/, 'no policy: pass --policy PATH (or --pdp URL)'));
+      return usage(e.message.replace(/^config: api_key: .*/, 'no policy: pass --policy PATH, --pdp URL, or VENGTOO_API_KEY for cloud mode'));
     }
     decisionLog = config.decision_log;
     const engine = new LocalEngine({ config, version, logger: log, defaultMetrics: listen !== undefined });
@@ -204,7 +205,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       throw e;
     }
-    if (!engine.ready()) log.error({ policy: config.policy }, 'no policy loaded: every held call is denied (-32603) until the policy is fixed');
+    if (!engine.ready()) log.warn({ policy: config.policy || undefined, mode: config.mode }, 'no policy loaded yet: every held call is denied (-32603) until one is');
     source = engine;
   }
 

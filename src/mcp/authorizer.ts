@@ -82,6 +82,7 @@ export class Authorizer {
       };
     }
     this.metrics?.recordDecision(v.allowed, d.accessPath, ms / 1000);
+    this.o.source.onDecision?.(input, d, ms);
     this.log(input.subject.id, resourceId, input.action.name, v, v.code === 0 ? d.reason : v.reason, d.accessPath, ms);
     return v;
   }

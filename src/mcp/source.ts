@@ -5,6 +5,7 @@
 
 import type { Logger } from 'pino';
 import { Agent, AgentStartError } from '../agent/agent.js';
+import { CloudMode, CloudStartError } from '../agent/cloud.js';
 import { PolicyWatcher } from '../agent/watcher.js';
 import type { Config } from '../config/index.js';
 import type { AgentMetrics } from '../server/metrics.js';
@@ -20,6 +21,8 @@ export interface DecisionSource {
   ready(): boolean;
   /** Called after every policy swap (hot reload). */
   onChange?(listener: () => void): void;
+  /** Called after every decision on a held request (cloud mode: audit forwarding); must not block. */
+  onDecision?: (input: EvaluationInput, d: Decision, ms: number) => void;
   metrics?: AgentMetrics;
   stop?(): Promise<void>;
 }
@@ -41,6 +44,8 @@ export class LocalEngine implements DecisionSource {
   private current: Decide | undefined;
   private readonly listeners: (() => void)[] = [];
   private watcher: PolicyWatcher | undefined;
+  private cloud: CloudMode | undefined;
+  onDecision: ((input: EvaluationInput, d: Decision, ms: number) => void) | undefined;
 
   constructor(private readonly o: LocalEngineOptions) {
     // The agent's own decision-log writer is never used here: the gateway logs its decisions itself
@@ -63,11 +68,23 @@ export class LocalEngine implements DecisionSource {
     });
   }
 
-  /** Loads the policy (a broken one is reported and every call is denied until it is fixed), then watches it. */
+  /**
+   * Local mode: loads the policy (a broken one is reported and every call is denied until it is
+   * fixed), then watches it. Cloud mode: the agent's cloud wiring (bundle cache served at once,
+   * background sync, heartbeat, audit forwarding of the gateway's decisions).
+   */
   async start(): Promise<void> {
     const c = this.o.config;
     if (c.mode === 'cloud') {
-      throw new AgentStartError('mcp-gateway: cloud mode is not available yet in this build; pass --policy PATH or --pdp URL');
+      try {
+        this.cloud = await CloudMode.create(c, this.agent, this.o.version, this.o.logger);
+      } catch (e) {
+        if (e instanceof CloudStartError) throw new AgentStartError(e.message);
+        throw e;
+      }
+      this.onDecision = this.cloud.onDecision;
+      await this.cloud.start();
+      return;
     }
     await this.agent.reload('start');
     if (c.watch) {
@@ -105,5 +122,6 @@ export class LocalEngine implements DecisionSource {
 
   async stop(): Promise<void> {
     this.watcher?.stop();
+    await this.cloud?.stop(this.o.config.shutdown_timeout);
   }
 }
