@@ -50,14 +50,29 @@ export const httpBuiltins: BuiltinDef[] = [
     fn: (args, ctx) => {
       const req = args[0];
       if (!isObject(req)) typeError(0, 'object', req);
+      const raiseError = objectGet(req, 'raise_error');
+      if (raiseError !== undefined && typeof raiseError !== 'boolean') {
+        throw new BuiltinError('invalid value for raise_error field');
+      }
       const keys = objectKeys(req).map(String);
       const invalid = keys.filter((k) => !ALLOWED.has(k)).sort();
-      if (invalid.length > 0) {
-        throw new BuiltinError(`invalid request parameters(s): ${quoteSet(invalid)}`, 'eval_type_error');
-      }
       const missing = REQUIRED.filter((k) => objectGet(req, k) === undefined);
-      if (missing.length > 0) {
-        throw new BuiltinError(`missing required request parameters(s): ${quoteSet(missing)}`, 'eval_type_error');
+      const problem =
+        invalid.length > 0
+          ? `invalid request parameters(s): ${quoteSet(invalid)}`
+          : missing.length > 0
+            ? `missing required request parameters(s): ${quoteSet(missing)}`
+            : undefined;
+      if (problem !== undefined) {
+        const msg = `operand 1 ${problem}`;
+        // With raise_error false OPA answers an error object instead (code and text as it does).
+        if (raiseError === false) {
+          return {
+            status_code: 0,
+            error: { code: 'eval_http_send_internal_error', message: `${ctx.location}: eval_type_error: http.send: ${msg}` },
+          };
+        }
+        throw new BuiltinError(msg, 'eval_type_error');
       }
       if (!ctx.host.httpSend) throw new BuiltinError('http.send is disabled on this host');
       // One evaluation sends an identical request once (OPA's per-query cache).
