@@ -5,8 +5,8 @@
 
 import { createPublicKey } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { listPolicyFiles, PolicyNotFound } from '../agent/policy-files.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { displayPath, listPolicyFiles, PolicyNotFound } from '../agent/policy-files.js';
 import { isSigningAlgorithm } from '../bundle/keys.js';
 import { BundleError, parseBundleFiles, readBundle, SIGNING_ALGORITHMS, writeBundle, type SigningOptions, type TrustedKeys } from '../bundle/index.js';
 import { CompileErrors, compile, RegoError } from '../rego/index.js';
@@ -60,10 +60,11 @@ export async function run(argv: string[]): Promise<number> {
     if (args.positionals.length === 0) throw new UsageError('give at least one policy folder or .rego file');
     const signing = await signingOptions(args.flags);
 
-    const files = await collectFiles(args.positionals);
+    const { files, origin } = await collectFiles(args.positionals);
     const parsed = parseBundleFiles(files);
     try {
-      compile(parsed.modules, { data: parsed.data });
+      // Errors name the files as the user knows them, not their paths inside the bundle.
+      compile(parsed.modules.map((m) => ({ file: origin.get(m.file) ?? m.file, source: m.source })), { data: parsed.data });
     } catch (e) {
       if (!(e instanceof CompileErrors || e instanceof RegoError)) throw e;
       printErrors(errorsOf(e));
@@ -90,10 +91,12 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-/** Bundle-relative path → bytes for every policy input. */
-async function collectFiles(paths: readonly string[]): Promise<Map<string, Uint8Array>> {
+/** Bundle-relative path → bytes for every policy input, and → the file it came from. */
+async function collectFiles(paths: readonly string[]): Promise<{ files: Map<string, Uint8Array>; origin: Map<string, string> }> {
   const files = new Map<string, Uint8Array>();
+  const origin = new Map<string, string>();
   const add = (rel: string, bytes: Uint8Array, from: string): void => {
+    origin.set(rel, displayPath(resolve(from)));
     const prev = files.get(rel);
     if (prev !== undefined && Buffer.compare(Buffer.from(prev), Buffer.from(bytes)) !== 0) {
       throw new BundleError('duplicate_file', `two different files would be /${rel} in the bundle (the second from ${from})`, rel);
@@ -106,18 +109,18 @@ async function collectFiles(paths: readonly string[]): Promise<Map<string, Uint8
       throw e;
     });
     if (st.isDirectory()) {
-      for (const rel of await listPolicyFiles(path)) add(rel, await readFile(join(path, rel)), path);
+      for (const rel of await listPolicyFiles(path)) add(rel, await readFile(join(path, rel)), join(path, rel));
     } else if (path.endsWith('.rego')) {
       add(basename(path), await readFile(path), path);
       for (const name of DATA_FILES) {
         const bytes = await readFile(join(dirname(path), name)).catch(() => undefined);
-        if (bytes !== undefined) add(name, bytes, path);
+        if (bytes !== undefined) add(name, bytes, join(dirname(path), name));
       }
     } else {
       throw new UsageError(`${path}: expected a folder or a .rego file`);
     }
   }
-  return files;
+  return { files, origin };
 }
 
 async function signingOptions(flags: Map<string, string | boolean>): Promise<SigningOptions | undefined> {
