@@ -63,6 +63,39 @@ test('conformance modules with comments on every line: idempotent, comments and 
   t.diagnostic(`${checked} commented variants checked`);
 });
 
+/**
+ * The module with its whitespace shuffled: a different run of spaces and tabs wherever the source
+ * has spaces between tokens, and a different indentation on every line (line breaks, comments
+ * and tokens stay as they are).
+ */
+function withNoise(source: string, seed: number): string {
+  let state = seed;
+  const rand = (n: number) => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state % n;
+  };
+  const blanks = () => ' \t  '.slice(0, 1 + rand(4)).replace(/^$/, ' ');
+  const { tokens } = tokenize(source, 'x');
+  let out = '';
+  let prev = 0;
+  for (const tok of tokens) {
+    const gap = source.slice(prev, tok.start);
+    if (gap.includes('#') || gap === '') out += gap;
+    else if (!gap.includes('\n')) out += blanks();
+    else out += gap.replace(/[ \t]*\n[ \t]*/g, () => '\n' + '  \t '.slice(0, rand(4)));
+    out += source.slice(tok.start, tok.end);
+    prev = tok.end;
+  }
+  return out + source.slice(prev);
+}
+
+test('conformance modules with shuffled whitespace format to the same text', { skip: !present && 'conformance suite not found' }, (t) => {
+  for (const [i, m] of modules.entries()) {
+    assert.equal(formatModule(withNoise(m, i + 1), `noisy-${i}.rego`), formatModule(m, `module-${i}.rego`), `module ${i}`);
+  }
+  t.diagnostic(`${modules.length} modules with shuffled whitespace checked`);
+});
+
 type Outcome = { error: string } | { rows: string[] };
 
 function run(c: Case, modules: string[]): Outcome {
