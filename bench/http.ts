@@ -10,7 +10,7 @@
 // so machine noise hits all three alike; medians are reported.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,6 +49,19 @@ interface Result {
   p50: number; // ms
   p99: number; // ms
   errors: number;
+  requests: number;
+  /** Server CPU time (user + system) per request, µs; NaN where /proc is not available. */
+  cpuUs: number;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -83,7 +96,8 @@ function toMs(text: string): number {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
-function wrk(url: string, script: string, seconds: number): Result {
+function wrk(url: string, script: string, seconds: number, pid: number): Result {
+  const cpu0 = cpuSeconds(pid);
   const r = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
   const out = r.stdout;
@@ -91,7 +105,9 @@ function wrk(url: string, script: string, seconds: number): Result {
   const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
   const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
   const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p50, p99, errors };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const cpuUs = ((cpuSeconds(pid) - cpu0) * 1e6) / requests;
+  return { rps, p50, p99, errors, requests, cpuUs };
 }
 
 const median = (xs: number[]) => {
@@ -119,42 +135,52 @@ async function main(): Promise<void> {
   };
   try {
     const [bareP, agentP, logP] = await Promise.all([freePort(), freePort(), freePort()]);
-    start(['--input-type=module', '-e', BARE_SERVER, String(bareP)]);
+    const bare = start(['--input-type=module', '-e', BARE_SERVER, String(bareP)]);
     const agentArgs = (port: number) => ['--import', 'tsx', 'src/cli/main.ts', '--policy', 'examples/policy.rego', '--no-watch', '--listen', `127.0.0.1:${port}`];
-    start(agentArgs(agentP));
-    start([...agentArgs(logP), '--decision-log']);
+    const agent = start(agentArgs(agentP));
+    const logged = start([...agentArgs(logP), '--decision-log']);
     const targets = [
-      { name: 'bare node:http', url: `http://127.0.0.1:${bareP}/access/v1/evaluation` },
-      { name: 'agent', url: `http://127.0.0.1:${agentP}/access/v1/evaluation` },
-      { name: 'agent + decision log', url: `http://127.0.0.1:${logP}/access/v1/evaluation` },
+      { name: 'bare node:http', url: `http://127.0.0.1:${bareP}/access/v1/evaluation`, pid: bare.pid! },
+      { name: 'agent', url: `http://127.0.0.1:${agentP}/access/v1/evaluation`, pid: agent.pid! },
+      { name: 'agent + decision log', url: `http://127.0.0.1:${logP}/access/v1/evaluation`, pid: logged.pid! },
     ];
     await Promise.all(targets.map((t) => waitReady(t.url)));
 
     console.log(`node ${process.version}, ${CONNECTIONS} connections, wrk -t1, ${ROUNDS} rounds × ${SECONDS}s per target (after a 2s warm-up each)`);
     console.log(`machine load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes compete for the CPUs)`);
-    for (const t of targets) wrk(t.url, script, 2); // JIT warm-up
+    for (const t of targets) wrk(t.url, script, 2, t.pid); // JIT warm-up
     const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {
       for (const t of targets) {
-        const r = wrk(t.url, script, SECONDS);
+        const r = wrk(t.url, script, SECONDS, t.pid);
         if (r.errors > 0) throw new Error(`${t.name}: ${r.errors} failed responses`);
         results.get(t.name)!.push(r);
-        console.log(`  round ${round}  ${t.name.padEnd(22)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms`);
+        console.log(
+          `  round ${round}  ${t.name.padEnd(22)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms   server CPU ${r.cpuUs.toFixed(1)} µs/req`,
+        );
       }
     }
     const summary = targets.map((t) => {
       const rs = results.get(t.name)!;
-      return { name: t.name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) };
+      return {
+        name: t.name,
+        rps: median(rs.map((r) => r.rps)),
+        p50: median(rs.map((r) => r.p50)),
+        p99: median(rs.map((r) => r.p99)),
+        cpuUs: median(rs.map((r) => r.cpuUs)),
+      };
     });
     console.log(`machine load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    const bare = summary[0].rps;
+    const base = summary[0];
     console.log('\nmedians:');
-    console.log('  target                    req/s   vs bare    p50 (ms)   p99 (ms)');
+    console.log('  target                    req/s   vs bare    p50 (ms)   p99 (ms)   server CPU µs/req   vs bare (CPU)');
     for (const s of summary) {
       console.log(
-        `  ${s.name.padEnd(22)} ${s.rps.toFixed(0).padStart(8)}   ${(s.rps / bare).toFixed(2).padStart(7)}   ${s.p50.toFixed(3).padStart(9)}  ${s.p99.toFixed(3).padStart(9)}`,
+        `  ${s.name.padEnd(22)} ${s.rps.toFixed(0).padStart(8)}   ${(s.rps / base.rps).toFixed(2).padStart(7)}   ${s.p50.toFixed(3).padStart(9)}  ${s.p99.toFixed(3).padStart(9)}   ${s.cpuUs.toFixed(1).padStart(17)}   ${(base.cpuUs / s.cpuUs).toFixed(2).padStart(13)}`,
       );
     }
+    console.log('  ("vs bare (CPU)" = bare CPU per request / this CPU per request: the throughput ratio both would');
+    console.log('   reach with a CPU to themselves; it is steadier than req/s when other processes share the machine.)');
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     rmSync(tmp, { recursive: true, force: true });
