@@ -71,7 +71,7 @@ test('conformance modules with comments on every line: idempotent, comments and 
 function withNoise(source: string, seed: number): string {
   let state = seed;
   const rand = (n: number) => {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
     return state % n;
   };
   const blanks = () => ' \t  '.slice(0, 1 + rand(4)).replace(/^$/, ' ');
