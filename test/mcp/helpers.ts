@@ -171,6 +171,47 @@ export async function startEverythingHttp(): Promise<{ url: string; requests: Re
   };
 }
 
+/**
+ * server-everything in the stateless style (the 2026-07-28 revision's shape): a fresh server and
+ * SDK transport per POST, no sessions, no initialize needed.
+ */
+export async function startStatelessEverythingHttp(): Promise<{ url: string; requests: Record<string, string | string[] | undefined>[]; close: () => Promise<void> }> {
+  const { createServer: createEverything } = (await import(EVERYTHING.replace(/index\.js$/, 'server/index.js'))) as {
+    createServer: () => { server: { connect(t: unknown): Promise<void>; close(): Promise<void> }; cleanup: (sid?: string) => void };
+  };
+  const requests: Record<string, string | string[] | undefined>[] = [];
+  const http: Server = createServer((req, res) => {
+    requests.push({ ...req.headers, ':method': req.method });
+    if (req.method !== 'POST') {
+      res.writeHead(405).end();
+      return;
+    }
+    void (async () => {
+      const { server, cleanup } = createEverything();
+      const t = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      res.on('close', () => {
+        void t.close();
+        void server.close();
+        cleanup();
+      });
+      await server.connect(t);
+      await t.handleRequest(req, res);
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    requests,
+    close: async () => {
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
+
 /** A raw newline-delimited JSON-RPC peer over a gateway child process (for batches and odd messages). */
 export class RawStdio {
   readonly proc: ChildProcess;

@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { startAgent, type AgentProcess } from '../agent/helpers.js';
-import { connectHttp, connectStdio, everythingCmd, everythingPolicy, startEverythingHttp, tempDir, until } from './helpers.js';
+import {
+  connectHttp,
+  connectStdio,
+  everythingCmd,
+  everythingPolicy,
+  startEverythingHttp,
+  startStatelessEverythingHttp,
+  tempDir,
+  until,
+} from './helpers.js';
 
 const TOKEN = 'test-token-for-claude';
 const SECRET = 'a-long-shared-secret-for-hs256-tests';
@@ -195,6 +204,55 @@ describe('clients → gateway → HTTP server (--upstream-url)', { timeout: 120_
     } finally {
       await gw.stop();
     }
+  });
+});
+
+describe('stateless requests (no session, no initialize) relayed to a stateless HTTP server', { timeout: 120_000 }, () => {
+  const tmp = tempDir();
+  let upstream: Awaited<ReturnType<typeof startStatelessEverythingHttp>>;
+  let gw: AgentProcess;
+  let url: string;
+
+  before(async () => {
+    upstream = await startStatelessEverythingHttp();
+    ({ gw, url } = await startHttpGateway(tmp.dir, ['--policy', everythingPolicy(tmp.dir), '--upstream-url', upstream.url]));
+  });
+  after(async () => {
+    await gw?.stop();
+    await upstream?.close();
+    tmp.cleanup();
+  });
+
+  const call = async (id: number, name: string, args: Record<string, unknown>) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'mcp-protocol-version': '2025-11-25',
+        'mcp-method': 'tools/call',
+        'mcp-name': name,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('mcp-session-id'), null);
+    return (await res.json()) as { id: number; result?: { content: unknown }; error?: { code: number; message: string } };
+  };
+
+  it('allowed and denied calls, each on its own', async () => {
+    const ok = await call(1, 'echo', { message: 'stateless' });
+    assert.deepEqual(ok.result?.content, [{ type: 'text', text: 'Echo: stateless' }]);
+    const denied = await call(2, 'get-env', {});
+    assert.equal(denied.error?.code, -32001);
+    const seen = upstream.requests.filter((h) => h[':method'] === 'POST');
+    assert.equal(seen.length, 1, 'the denied call never reached the server');
+    assert.equal(seen[0]['mcp-method'], 'tools/call');
+    assert.equal(seen[0]['mcp-name'], 'echo');
+    assert.equal(seen[0]['mcp-protocol-version'], '2025-11-25');
+    assert.equal(seen[0]['mcp-session-id'], undefined);
+    assert.equal(seen[0].authorization, undefined);
   });
 });
 
