@@ -9,6 +9,7 @@
 //   terms.ts   terms, operators and parentheses, collections, comprehensions
 //   body.ts    expressions, `some`/`every`/`with`, blocks of expressions
 //   rules.ts   package, imports, rules, `else`, blank lines between statements
+//   diff.ts    unified diff of two texts (for `fmt --diff`)
 //
 // A syntax error is thrown as the parser's RegoError (rego_parse_error with its location).
 
