@@ -7,7 +7,9 @@
 // engine (a policy that allows echo, evaluated on every call; decision log off). Calls alternate
 // direct → gateway so machine noise hits both alike. Reported: median and p99 of each, and the
 // overhead (gateway − direct) at the median and at p99. Target: ≤ 0.2 ms median, ≤ 1 ms p99.
-// A second table times the authorization step alone (Authorizer.check, in this process).
+// A third path, a bare byte pipe (a node process relaying stdin/stdout to the same server with no
+// parsing at all), shows how much of the overhead is the extra process hop itself.
+// A last line times the authorization step alone (Authorizer.check, in this process).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +68,14 @@ async function main(): Promise<void> {
     }),
   );
 
+  const pipe = new Client({ name: 'bench', version: '1' });
+  const PIPE = `const { spawn } = require('node:child_process');
+const c = spawn(process.execPath, [process.argv[1], 'stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+process.stdin.pipe(c.stdin);
+c.stdout.pipe(process.stdout);
+c.on('exit', (code) => process.exit(code ?? 0));`;
+  await pipe.connect(new StdioClientTransport({ command: process.execPath, args: ['-e', PIPE, EVERYTHING], env, stderr: 'ignore' }));
+
   const call = async (c: Client, i: number): Promise<number> => {
     const t0 = performance.now();
     const r = await c.callTool({ name: 'echo', arguments: { message: `hello ${i}` } });
@@ -77,29 +87,35 @@ async function main(): Promise<void> {
   for (let i = 0; i < WARMUP; i++) {
     await call(direct, i);
     await call(viaGateway, i);
+    await call(pipe, i);
   }
   const d: number[] = [];
   const g: number[] = [];
+  const p: number[] = [];
+  const order = [
+    () => call(direct, 0).then((ms) => void d.push(ms)),
+    () => call(viaGateway, 0).then((ms) => void g.push(ms)),
+    () => call(pipe, 0).then((ms) => void p.push(ms)),
+  ];
   for (let i = 0; i < CALLS; i++) {
-    // alternate which goes first, so neither always follows the other
-    if (i % 2 === 0) {
-      d.push(await call(direct, i));
-      g.push(await call(viaGateway, i));
-    } else {
-      g.push(await call(viaGateway, i));
-      d.push(await call(direct, i));
-    }
+    // rotate which goes first, so none always follows another
+    for (let k = 0; k < 3; k++) await order[(i + k) % 3]();
   }
   await direct.close();
   await viaGateway.close();
+  await pipe.close();
 
   const sd = stats(d);
   const sg = stats(g);
+  const sp = stats(p);
   console.log(`tools/call echo, ${CALLS} calls each after ${WARMUP} warm-up (stdio client → stdio server)`);
   console.log(`                 median         p99`);
   console.log(`direct       ${fmt(sd.median)} ${fmt(sd.p99)}`);
   console.log(`via gateway  ${fmt(sg.median)} ${fmt(sg.p99)}`);
-  console.log(`overhead     ${fmt(sg.median - sd.median)} ${fmt(sg.p99 - sd.p99)}   (target ≤ 0.200 ms median, ≤ 1.000 ms p99)`);
+  console.log(`bare pipe    ${fmt(sp.median)} ${fmt(sp.p99)}`);
+  console.log(`overhead     ${fmt(sg.median - sd.median)} ${fmt(sg.p99 - sd.p99)}   gateway − direct (target ≤ 0.200 ms median, ≤ 1.000 ms p99)`);
+  console.log(`             ${fmt(sp.median - sd.median)} ${fmt(sp.p99 - sd.p99)}   bare pipe − direct (the process hop alone)`);
+  console.log(`             ${fmt(sg.median - sp.median)} ${fmt(sg.p99 - sp.p99)}   gateway − bare pipe (parsing, authorizing, re-serialising)`);
 
   // The authorization step alone: build the AuthZEN request, evaluate, make the verdict.
   const { config } = loadConfig({ flags: { policy, watch: false }, cwd: ROOT, home: dir, hostname: 'bench', readFile: () => undefined, env: {} });
