@@ -12,9 +12,14 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write((await tool()).HELP);
     return 0;
   }
-  process.stdout.write(HELP + TOOLING);
+  process.stdout.write(HELP + TOOLING + MCP);
   return 0;
 }
+
+const MCP = `
+MCP gateway (vengtoo-agent help mcp-gateway for the flags):
+  vengtoo-agent mcp-gateway --name NAME --policy PATH -- <server command>   authorize every MCP tool call
+`;
 
 /** The policy tooling commands, each with its own --help. */
 const TOOLS: Record<string, () => Promise<{ HELP: string }>> = {
