@@ -7,10 +7,8 @@
 // Errors follow OPA: network failures read like Go's `Get "url": dial tcp ...: connection
 // refused`; with `raise_error: false` they come back as `{"status_code": 0, "error": {...}}`.
 
-import { builtins } from '../rego/builtins/index.js';
-import { marshalJSON, parseJSON } from '../rego/builtins/gojson.js';
+import { marshalJSON } from '../rego/builtins/gojson.js';
 import { goQuote, parseDuration } from '../rego/builtins/gotime.js';
-import type { BuiltinContext } from '../rego/builtins/types.js';
 import { BuiltinError, renderError } from '../rego/errors.js';
 import {
   isObject,
@@ -24,6 +22,16 @@ import {
   type PlainObject,
   type Value,
 } from '../rego/value.js';
+import {
+  CACHEABLE_STATUS,
+  cacheControl,
+  entrySize,
+  expiryFromHeaders,
+  firstHeader,
+  formatResponse,
+  LRU,
+  type CacheEntry,
+} from './http-response.js';
 import type { HttpResult } from './protocol.js';
 import { runJob, sleepSync, WorkerJobError, WorkerTimeoutError } from './sync-worker.js';
 
@@ -55,8 +63,6 @@ const MAX_REDIRECTS = 10;
 const NETWORK_ERR = 'eval_http_send_network_error';
 const INTERNAL_ERR = 'eval_http_send_internal_error';
 
-// ref: RFC 7231 section 6.1, as OPA lists them
-const CACHEABLE_STATUS = new Set([200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501]);
 
 /**
  * A failure of one http.send call.
@@ -92,13 +98,6 @@ interface Request {
   cache: boolean;
   /** force_cache_duration_seconds when force_cache is set and positive, else 0. */
   forceSeconds: number;
-}
-
-interface CacheEntry {
-  result: HttpResult;
-  value: Value;
-  expiresAt: number;
-  size: number;
 }
 
 /** Builds the `httpSend` host hook. Each hook has its own inter-query cache. */
@@ -350,7 +349,7 @@ function parseRequest(req: Value, defaultTimeoutMs: number): Request {
     }
     switch (key) {
       case 'method':
-        r.method = s.toUpperCase();
+        r.method = s.toUpperCase() || 'GET';
         break;
       case 'url':
         r.url = s;
@@ -567,12 +566,7 @@ function backoffMs(retry: number): number {
   return Math.max(0, b);
 }
 
-// ---- the response ----
-
-function firstHeader(headers: [string, string][], name: string): string | undefined {
-  for (const [k, v] of headers) if (k === name) return v;
-  return undefined;
-}
+// ---- headers ----
 
 function mergeHeaders(base: [string, string][], extra: [string, string][]): [string, string][] {
   const names = new Set(extra.map(([k]) => k));
@@ -585,131 +579,4 @@ function acceptsEncoding(r: Request): boolean {
 
 function sameOrSubdomain(from: string, to: string): boolean {
   return to === from || to.endsWith('.' + from);
-}
-
-function isJSONType(ct: string | undefined): boolean {
-  if (ct === undefined) return false;
-  const t = ct.split(';')[0].trim().toLowerCase();
-  const parts = t.split('/');
-  return parts.length === 2 && parts[0] === 'application' && (parts[1] === 'json' || parts[1].endsWith('+json'));
-}
-
-const yamlUnmarshal = builtins.get('yaml.unmarshal')!.fn;
-
-function decodeYAML(text: string): Value {
-  try {
-    return yamlUnmarshal([text], undefined as unknown as BuiltinContext) ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** OPA's response object; a body that does not decode is null. */
-function formatResponse(res: HttpResult, forceJSON: boolean, forceYAML: boolean, userSetAcceptEncoding: boolean): Value {
-  let list = res.headers;
-  // fetch decompresses transparently, as Go does for gzip: the encoding and length headers no
-  // longer describe the body, and Go drops them.
-  const enc = firstHeader(list, 'content-encoding')?.toLowerCase();
-  if (!userSetAcceptEncoding && enc !== undefined && ['gzip', 'x-gzip', 'deflate', 'br'].includes(enc)) {
-    list = list.filter(([k]) => k !== 'content-encoding' && k !== 'content-length');
-  }
-  const headers = Object.create(null) as Record<string, string[]>;
-  for (const [k, v] of list) (headers[k] ??= []).push(v);
-  const ct = firstHeader(list, 'content-type');
-  let body: Value = null;
-  if (forceJSON || isJSONType(ct)) {
-    try {
-      body = parseJSON(res.body);
-    } catch {
-      body = null;
-    }
-  } else if (forceYAML || (ct !== undefined && (ct.includes('application/yaml') || ct.includes('application/x-yaml')))) {
-    body = decodeYAML(res.body);
-  }
-  const out = Object.create(null) as PlainObject;
-  out.status = res.statusText ? `${res.status} ${res.statusText}` : String(res.status);
-  out.status_code = res.status;
-  out.body = body;
-  out.raw_body = res.body;
-  out.headers = headers;
-  return out;
-}
-
-// ---- caching ----
-
-function cacheControl(headers: [string, string][]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let part of (firstHeader(headers, 'cache-control') ?? '').split(',')) {
-    part = part.trim();
-    if (part === '') continue;
-    if (part.includes('=')) {
-      const items = part.split('=');
-      if (items.length !== 2) continue;
-      out.set(items[0].trim(), items[1]);
-    } else out.set(part, '');
-  }
-  return out;
-}
-
-/** When a response expires by its headers: Date + max-age, else Expires, else already. */
-function expiryFromHeaders(headers: [string, string][]): number {
-  const maxAge = cacheControl(headers).get('max-age');
-  if (maxAge !== undefined) {
-    if (!/^\d+$/.test(maxAge)) throw new Error(`strconv.ParseUint: parsing ${goQuote(maxAge)}: invalid syntax`);
-    const seconds = Math.min(Number(maxAge), 2147483647);
-    const date = firstHeader(headers, 'date');
-    if (date === undefined || date === '') throw new Error('no date header');
-    const t = Date.parse(date);
-    if (Number.isNaN(t)) throw new Error(`parsing time ${goQuote(date)}`);
-    return t + seconds * 1000;
-  }
-  const expires = firstHeader(headers, 'expires');
-  const t = expires === undefined ? NaN : Date.parse(expires);
-  return Number.isNaN(t) ? 0 : t;
-}
-
-function entrySize(res: HttpResult): number {
-  let n = res.body.length + 64;
-  for (const [k, v] of res.headers) n += k.length + v.length;
-  return n;
-}
-
-/** A map bounded by entry count and total size; least recently used entries go first. */
-class LRU {
-  private readonly map = new Map<string, CacheEntry>();
-  private bytes = 0;
-
-  constructor(
-    private readonly maxEntries: number,
-    private readonly maxBytes: number,
-  ) {}
-
-  get(key: string): CacheEntry | undefined {
-    const e = this.map.get(key);
-    if (e !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, e);
-    }
-    return e;
-  }
-
-  set(key: string, e: CacheEntry): void {
-    this.delete(key);
-    if (this.maxEntries <= 0 || e.size > this.maxBytes) return;
-    this.map.set(key, e);
-    this.bytes += e.size;
-    for (const [k, old] of this.map) {
-      if (this.map.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
-      this.map.delete(k);
-      this.bytes -= old.size;
-    }
-  }
-
-  delete(key: string): void {
-    const e = this.map.get(key);
-    if (e !== undefined) {
-      this.map.delete(key);
-      this.bytes -= e.size;
-    }
-  }
 }

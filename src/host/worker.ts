@@ -111,7 +111,9 @@ async function http(job: HttpJob, cancel: AbortSignal): Promise<HttpResult> {
     if (timedOut) throw new Failure(phase === 'headers' ? 'timeout' : 'timeout_body', 'timeout');
     if (cancel.aborted) throw new Failure('internal', 'cancelled');
     if (phase === 'headers') throw new Failure('network', networkDetail(e, job.url));
-    throw new Failure('network', networkDetail(e, job.url));
+    // Go reads the body after client.Do: its failures are not *url.Error.
+    const detail = networkDetail(e, job.url);
+    throw new Failure('internal', detail === 'EOF' ? 'unexpected EOF' : detail);
   } finally {
     clearTimeout(timer);
     cancel.removeEventListener('abort', onCancel);
