@@ -114,6 +114,10 @@ class HttpSession {
       s.res.end();
       return;
     }
+    if (s.collected.length === 0) {
+      s.res.writeHead(202).end(); // every request of this POST was cancelled
+      return;
+    }
     const body = s.collected.length === 1 ? s.collected[0] : '[' + s.collected.join(',') + ']';
     s.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     s.res.end(body);
@@ -267,6 +271,17 @@ export class HttpDownstream {
       }
     }
     const session = s;
+    // A cancelled request gets no answer: its POST stream stops waiting for one.
+    for (const m of items) {
+      const p = (m as Message).params as { requestId?: unknown } | undefined;
+      if ((m as Message).method !== 'notifications/cancelled' || p === undefined || p === null) continue;
+      const k = idKey(p.requestId);
+      const st = session.owner.get(k);
+      if (st === undefined) continue;
+      session.owner.delete(k);
+      st.pending.delete(k);
+      if (st.pending.size === 0) session.finish(st);
+    }
     if (requests.length === 0) {
       // Notifications and responses only (or nothing valid): accepted, nothing to wait for.
       if (items.some((m) => kindOf(m) !== 'invalid')) session.relay.fromClientValue(body, meta);

@@ -96,6 +96,14 @@ class BatchAnswer {
     this.check();
   }
 
+  /** A request of the batch was cancelled: no answer is waited for. */
+  drop(key: string): void {
+    this.expected--;
+    const i = this.ids.indexOf(key);
+    if (i !== -1) this.ids.splice(i, 1);
+    this.check();
+  }
+
   private check(): void {
     if (this.sealed && this.parts.length >= this.expected) this.done(this);
   }
@@ -170,6 +178,15 @@ export class Relay {
       return;
     }
     const msg = v as Message;
+    if (kind === 'notification' && msg.method === 'notifications/cancelled' && isObject(msg.params)) {
+      const k = idKey(msg.params.requestId);
+      this.forgetRequest(k); // no answer will come
+      const b = this.batches.get(k);
+      if (b !== undefined) {
+        this.batches.delete(k);
+        b.drop(k);
+      }
+    }
     if (kind === 'request') {
       const method = msg.method as string;
       const key = idKey(msg.id);

@@ -142,6 +142,49 @@ describe('HTTP client → gateway → stdio server', { timeout: 120_000 }, () =>
     assert.equal(del.status, 200);
   });
 
+  it('a cancelled request ends its POST stream; the server never answers it', async () => {
+    const h = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(url, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    const sid = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const s = { ...h, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
+    await (await fetch(url, { method: 'POST', headers: s, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+    const long = await fetch(url, {
+      method: 'POST',
+      headers: s,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 6 }, _meta: { progressToken: 'p7' } },
+      }),
+    });
+    assert.equal(long.headers.get('content-type'), 'text/event-stream');
+    const reader = long.body!.getReader();
+    let first = '';
+    while (!first.includes('notifications/progress')) {
+      const { done, value } = await reader.read();
+      assert.ok(!done, 'progress before the end of the stream');
+      first += new TextDecoder().decode(value);
+    }
+    const t0 = Date.now();
+    const cancel = await fetch(url, { method: 'POST', headers: s, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7 } }) });
+    assert.equal(cancel.status, 202);
+    let rest = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      rest += new TextDecoder().decode(value);
+    }
+    assert.ok(Date.now() - t0 < 2000, 'the stream ended on cancellation, not when the tool finished');
+    assert.ok(!rest.includes('"id":7'), 'no answer to the cancelled request');
+    await fetch(url, { method: 'DELETE', headers: s });
+  });
+
   it('serves /healthz and /metrics', async () => {
     const h = (await (await fetch(gw.url + '/healthz')).json()) as { policy_loaded: boolean };
     assert.equal(h.policy_loaded, true);

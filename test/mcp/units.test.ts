@@ -151,6 +151,25 @@ it('Relay: held calls, list filtering, initialize capabilities, progress routing
   assert.equal(JSON.parse(toClient.at(-1)!.text).method, 'notifications/tools/list_changed');
 });
 
+it('Relay: a batch answer does not wait for a cancelled element', () => {
+  const { relay, toServer, toClient } = relayUnderTest();
+  relay.fromClient(
+    JSON.stringify([
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'a' } } },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { message: 'b' } } },
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get-env' } },
+    ]),
+  );
+  assert.deepEqual(toServer.map((m) => m.id), [1, 2]);
+  relay.fromClient(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } }));
+  assert.equal(toClient.length, 0);
+  relay.fromServer(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [] } }));
+  assert.equal(toClient.length, 1);
+  const answer = JSON.parse(toClient[0].text) as { id: number }[];
+  assert.deepEqual(answer.map((a) => a.id).sort(), [1, 3]);
+  assert.deepEqual(toClient[0].route.ids, [idKey(1), idKey(3)]);
+});
+
 it('Relay: with an asynchronous PDP, later messages keep their order behind a held call', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
