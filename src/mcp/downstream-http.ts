@@ -37,6 +37,8 @@ export interface HttpDownstreamOptions {
   anonymousSubject: string;
   /** A session with no request for this long (and no open stream) is closed with its upstream. */
   idleTimeoutMs?: number;
+  /** Open sessions at most (each may hold a child process); more initialize requests get 503. */
+  maxSessions?: number;
   path?: string;
   maxBodyBytes?: number;
   metrics?: AgentMetrics;
@@ -214,7 +216,11 @@ export class HttpDownstream {
     return undefined;
   }
 
-  /** DNS-rebinding guard: a browser origin must name this host or a loopback name. */
+  /**
+   * DNS-rebinding guard: a request from a browser page (it carries Origin) is accepted only from a
+   * loopback origin. The Host header is no help here: after a rebinding it names the attacker's
+   * domain. Non-browser MCP clients send no Origin.
+   */
   private originAllowed(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
     if (origin === undefined) return true;
@@ -224,8 +230,7 @@ export class HttpDownstream {
     } catch {
       return false;
     }
-    const own = (req.headers.host ?? '').replace(/:\d+$/, '');
-    return host === own || host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+    return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
   }
 
   private session(req: IncomingMessage, res: ServerResponse, who: Principal): HttpSession | undefined | null {
@@ -261,6 +266,9 @@ export class HttpDownstream {
     let stateless = false;
     if (s === null) {
       if (requests.some((m) => m.method === 'initialize')) {
+        if (this.sessions.size >= (this.o.maxSessions ?? 256)) {
+          return jsonError(res, 503, errorResponse(null, -32603, 'Too many open MCP sessions; try again later'));
+        }
         s = this.newSession(who);
         fresh = true;
       } else if (this.o.gateway.o.upstream.kind === 'http') {

@@ -65,6 +65,13 @@ describe('HTTP client → gateway → stdio server', { timeout: 120_000 }, () =>
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
     const bad = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
     assert.equal(bad.status, 401);
+    // a browser page from another origin (DNS rebinding) is refused even with a token
+    const foreign = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, origin: 'http://evil.example', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(foreign.status, 403);
   });
 
   it('lists, allows, denies and relays progress; the subject comes from the token', async () => {
