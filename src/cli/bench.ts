@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CompileErrors, compile, RegoError } from '../rego/index.js';
 import { prepareQuery } from './eval.js';
-import { choiceFlag, countFlag, errorsOf, guarded, jsonText, loadPolicies, parseToolArgs, printErrors, readInput, stringFlag, UsageError, type ToolFlag } from './tooling.js';
+import { choiceFlag, countFlag, errorsOf, guarded, jsonText, loadPolicies, parseToolArgs, printErrors, readInput, stringFlag, TRUSTED_KEYS_FLAG, TRUSTED_KEYS_HELP, UsageError, type ToolFlag } from './tooling.js';
 
 export const HELP = `Usage: vengtoo-agent bench [flags] QUERY
 
@@ -25,6 +25,7 @@ Flags:
                            second, at least 10)
   --format FORMAT          pretty (default, a table) or json
   --strict-builtin-errors  builtin errors fail the query
+${TRUSTED_KEYS_HELP}
   -h, --help               this text
 
 How it measures: 10% of the count (at most 1,000) untimed warm-up evaluations first; then each
@@ -42,6 +43,7 @@ const FLAGS: ToolFlag[] = [
   { name: 'count', short: 'n' },
   { name: 'format', short: 'f' },
   { name: 'strict-builtin-errors', boolean: true },
+  TRUSTED_KEYS_FLAG,
   { name: 'help', short: 'h', boolean: true },
 ];
 
@@ -65,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     const format = choiceFlag(args, 'format', ['pretty', 'json'] as const, 'pretty');
     if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'a query is required' : 'give exactly one query (quote it)');
     const count = args.flags.has('count') ? countFlag(args, 'count', 1) : undefined;
-    const set = await loadPolicies(args.lists.get('data') ?? []);
+    const set = await loadPolicies(args.lists.get('data') ?? [], { trustedKeysPath: stringFlag(args, 'trusted-keys-path') });
     const inputPath = stringFlag(args, 'input');
     const input = inputPath !== undefined ? await readInput(inputPath) : undefined;
 

@@ -21,6 +21,8 @@ import {
   guarded,
   jsonText,
   loadPolicies,
+  TRUSTED_KEYS_FLAG,
+  TRUSTED_KEYS_HELP,
   printErrors,
   readInput,
   stringFlag,
@@ -47,6 +49,7 @@ Flags:
   --fail-defined              exit 1 when the result is defined
   --strict-builtin-errors     builtin errors (e.g. a bad regex) fail the query instead of being
                               undefined
+${TRUSTED_KEYS_HELP}
   -h, --help                  this text
 
 Examples:
@@ -63,6 +66,7 @@ const FLAGS: ToolFlag[] = [
   { name: 'fail', boolean: true },
   { name: 'fail-defined', boolean: true },
   { name: 'strict-builtin-errors', boolean: true },
+  TRUSTED_KEYS_FLAG,
   { name: 'help', short: 'h', boolean: true },
 ];
 
@@ -80,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
     if (fail && failDefined) throw new UsageError('--fail and --fail-defined cannot be used together');
     const queryText = args.positionals[0];
 
-    const set = await loadPolicies(args.lists.get('data') ?? []);
+    const set = await loadPolicies(args.lists.get('data') ?? [], { trustedKeysPath: stringFlag(args, 'trusted-keys-path') });
     const inputPath = stringFlag(args, 'input');
     const input = inputPath !== undefined ? await readInput(inputPath) : undefined;
 

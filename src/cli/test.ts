@@ -3,7 +3,7 @@
 
 import { compile, CompileErrors, RegoError } from '../rego/index.js';
 import { coverageReport, discoverTests, runTests, type TestResult } from './test-runner.js';
-import { choiceFlag, errorJSON, errorsOf, goDuration, guarded, jsonText, loadPolicies, parseToolArgs, printErrors, stringFlag, UsageError, type ToolFlag } from './tooling.js';
+import { choiceFlag, errorJSON, errorsOf, goDuration, guarded, jsonText, loadPolicies, parseToolArgs, printErrors, stringFlag, TRUSTED_KEYS_FLAG, TRUSTED_KEYS_HELP, UsageError, type ToolFlag } from './tooling.js';
 
 export const HELP = `Usage: vengtoo-agent test [flags] [PATH]...
 
@@ -19,6 +19,7 @@ Flags:
   --coverage           print a coverage report (JSON) of the non-test files instead of the
                        test report: covered and not covered lines per file and percentages
   --format FORMAT      pretty (default) or json (one object per test)
+${TRUSTED_KEYS_HELP}
   -h, --help           this text
 
 Exit codes: 0 all tests passed (or were skipped); 2 a test failed or errored, or the policies do not
@@ -30,6 +31,7 @@ const FLAGS: ToolFlag[] = [
   { name: 'run', short: 'r' },
   { name: 'coverage', boolean: true },
   { name: 'format', short: 'f' },
+  TRUSTED_KEYS_FLAG,
   { name: 'help', short: 'h', boolean: true },
 ];
 
@@ -55,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     const paths = args.positionals.length > 0 ? args.positionals : ['.'];
-    const set = await loadPolicies(paths, { tests: true });
+    const set = await loadPolicies(paths, { tests: true, trustedKeysPath: stringFlag(args, 'trusted-keys-path') });
 
     const sink = { lines: [] as string[] };
     let policy;

@@ -145,9 +145,14 @@ export class InputError extends Error {
 }
 
 /** Policies and data from `-d` paths (files, folders, bundles, data files). */
-export async function loadPolicies(paths: readonly string[], opts: { tests?: boolean } = {}): Promise<PolicySet> {
-  return readPolicies(paths, { includeTests: opts.tests === true });
+export async function loadPolicies(paths: readonly string[], opts: { tests?: boolean; trustedKeysPath?: string } = {}): Promise<PolicySet> {
+  return readPolicies(paths, { includeTests: opts.tests === true, trustedKeysPath: opts.trustedKeysPath });
 }
+
+/** `--trusted-keys-path FILE`: verifies signed bundles among the paths (as the agent does). */
+export const TRUSTED_KEYS_FLAG: ToolFlag = { name: 'trusted-keys-path' };
+export const TRUSTED_KEYS_HELP = `  --trusted-keys-path FILE    verify signed bundles with these keys (the agent's trusted keys
+                              file: key id -> {algorithm, key}); a signed bundle needs it`;
 
 /** An input document from a JSON or YAML file (`-` reads standard input). Numbers stay exact. */
 export async function readInput(path: string): Promise<Value> {

@@ -27,7 +27,10 @@ before(() => {
     'broken/p.rego': 'package broken\n\np if count(1)\n',
     'key.pem': PRIVATE,
   });
+  writeFileSync(join(t.dir, 'trusted.json'), JSON.stringify(KEYS));
   runs.signed = cli(['build', 'policy', '-o', 'signed.tar.gz', '--revision', 'v7', '--signing-key', 'key.pem', '--key-id', 'ci'], t.dir);
+  // eval reads the bundle it built, verifying it with the trusted keys.
+  runs.evalSigned = runs.signed.then(() => cli(['eval', '-d', 'signed.tar.gz', '--trusted-keys-path', 'trusted.json', '-i', '-', 'data.app.authz.allow'], t.dir, '{"user": "alice"}'));
   runs.hmac = cli(['build', 'policy', '-o', 'hmac.tar.gz', '--signing-key', 's3cret', '--signing-alg', 'HS256', '--roots', 'app'], t.dir);
   runs.broken = cli(['build', 'broken', '-o', 'broken.tar.gz'], t.dir);
   runs.badRoots = cli(['build', 'policy', '-o', 'roots.tar.gz', '--roots', 'other'], t.dir);
@@ -49,9 +52,15 @@ it('builds a signed bundle that reads back, verifies with the public key, compil
   assert.equal(policy.entrypoint('app/authz/allow')?.evaluate({ user: 'bob' }), false);
 });
 
+it('eval loads the signed bundle with --trusted-keys-path', async () => {
+  const r = await runs.evalSigned;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).result[0].expressions[0].value, true);
+});
+
 it("the agent's loader (--policy bundle.tar.gz) verifies it with trusted keys", async () => {
   await runs.signed;
-  const keysPath = join(t.dir, 'trusted.json');
+  const keysPath = join(t.dir, 'agent-keys.json');
   writeFileSync(keysPath, JSON.stringify(KEYS));
   const src = await readPolicy(join(t.dir, 'signed.tar.gz'), { trustedKeysPath: keysPath, signatureRequired: true });
   assert.equal(src.revision, 'v7');
