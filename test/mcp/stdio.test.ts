@@ -2,7 +2,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -96,6 +96,10 @@ describe('mcp-gateway over stdio (server-everything)', { timeout: 120_000 }, () 
     assert.equal(deny.code, -32001);
   });
 
+  it("the server's stderr passes through", () => {
+    assert.match(gw.stderr(), /Starting default \(STDIO\) server/);
+  });
+
   it('progress notifications pass through', async () => {
     const progress: { progress: number; total?: number }[] = [];
     const r = await gw.client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.6, steps: 3 } }, undefined, {
@@ -175,11 +179,50 @@ describe('mcp-gateway over stdio: raw JSON-RPC', { timeout: 120_000 }, () => {
   });
 });
 
+describe('mcp-gateway over stdio: the server lives and dies with the client', { timeout: 120_000 }, () => {
+  const childrenOf = (pid: number): number[] => {
+    const f = `/proc/${pid}/task/${pid}/children`;
+    return existsSync(f) ? readFileSync(f, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
+  };
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  for (const how of ['stdin closed', 'SIGTERM'] as const) {
+    it(`the server process is gone after the gateway stops (${how})`, async (t) => {
+      if (!existsSync('/proc/self/task')) return t.skip('needs /proc');
+      const tmp = tempDir();
+      const raw = new RawStdio(['--name', 'everything', '--policy', everythingPolicy(tmp.dir)], everythingCmd());
+      try {
+        await raw.initialize();
+        const kids = childrenOf(raw.proc.pid!);
+        assert.equal(kids.length, 1);
+        if (how === 'SIGTERM') {
+          const exited = new Promise<number | null>((r) => raw.proc.once('exit', (code) => r(code)));
+          raw.proc.kill('SIGTERM');
+          assert.equal(await exited, 0);
+        } else {
+          assert.equal(await raw.close(), 0);
+        }
+        await until(() => !alive(kids[0]), 5000, 'the server to exit');
+      } finally {
+        await raw.close();
+        tmp.cleanup();
+      }
+    });
+  }
+});
+
 describe('mcp-gateway over stdio: policy changes and failures', { timeout: 120_000 }, () => {
   it('a policy change sends notifications/tools/list_changed and takes effect at once', async () => {
     const tmp = tempDir();
     const policy = everythingPolicy(tmp.dir);
-    const gw = await connectStdio(['--name', 'everything', '--policy', policy], everythingCmd());
+    const gw = await connectStdio(['--name', 'everything', '--policy', policy], everythingCmd(), { UPSTREAM_TOKEN_FOR_TEST: 's3cr3t-value' });
     try {
       let changed = 0;
       gw.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => void changed++);
@@ -192,6 +235,8 @@ describe('mcp-gateway over stdio: policy changes and failures', { timeout: 120_0
       assert.ok((await gw.client.listTools()).tools.some((t) => t.name === 'get-env'));
       const r = await gw.client.callTool({ name: 'get-env', arguments: {} });
       assert.equal(r.isError, undefined);
+      // the server inherited the gateway's environment
+      assert.match(JSON.stringify(r.content), /s3cr3t-value/);
     } finally {
       await gw.close();
       tmp.cleanup();
