@@ -181,3 +181,10 @@ r if {
 `;
   assert.deepEqual(checkSources([{ file: 'p.rego', source: src }], true).map((e) => e.message), []);
 });
+
+it('a builtin called with the wrong number of arguments is a type error', () => {
+  const errs = checkSources([{ file: 'p.rego', source: 'package p\n\np if count([1], 2, 3)\n' }], false);
+  assert.equal(errs.length, 1);
+  assert.equal(errs[0].code, 'rego_type_error');
+  assert.match(errs[0].message, /^p\.rego:3:6: rego_type_error: count: arity mismatch/);
+});
