@@ -1,6 +1,7 @@
 // MCP gateway benchmark: the overhead of the gateway per tools/call.
 //
 //   npm run bench:mcp                     (BENCH_CALLS=3000 BENCH_WARMUP=500 by default)
+//   BENCH_GATEWAY_JS=dist/cli/main.js npm run bench:mcp     (the built gateway instead of src via tsx)
 //
 // Two copies of the same MCP server (server-everything over stdio, tool `echo`), each with the same
 // SDK client: one connected directly, one through `vengtoo-agent mcp-gateway` with the in-process
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   await viaGateway.connect(
     new StdioClientTransport({
       command: process.execPath,
-      args: ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'mcp-gateway', '--name', 'everything', '--policy', policy, '--log-level', 'warn', '--', process.execPath, EVERYTHING, 'stdio'],
+      args: [...(process.env.BENCH_GATEWAY_JS ? [process.env.BENCH_GATEWAY_JS] : ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')]), 'mcp-gateway', '--name', 'everything', '--policy', policy, '--log-level', 'warn', '--', process.execPath, EVERYTHING, 'stdio'],
       env,
       cwd: ROOT,
       stderr: 'ignore',
