@@ -6,8 +6,9 @@
 // the same size: the most Node can do on this machine. The agent serves examples/policy.rego.
 // Both are loaded by wrk (1 thread, 16 connections) with the product description's allowed
 // request; the agent runs twice, with decision logging off and on (stdout to /dev/null, so the
-// agent's own cost is measured, not a log consumer's). Rounds alternate bare → agent → agent+log
-// so machine noise hits all three alike; medians are reported.
+// agent's own cost is measured, not a log consumer's), and once more with a constant decision
+// rule giving the same answer, which separates the HTTP layer's cost from the policy's. Rounds
+// alternate between the targets so machine noise hits all alike; medians are reported.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -134,15 +135,20 @@ async function main(): Promise<void> {
     return p;
   };
   try {
-    const [bareP, agentP, logP] = await Promise.all([freePort(), freePort(), freePort()]);
+    const [bareP, agentP, logP, constP] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    // The same answer from a constant rule: the agent's own cost without the starter policy's.
+    const constant = join(tmp, 'constant.rego');
+    writeFileSync(constant, 'package vengtoo.authz\n\ndecision := {"allowed": true, "reason": "Access granted via role", "access_path": "role"}\n');
     const bare = start(['--input-type=module', '-e', BARE_SERVER, String(bareP)]);
-    const agentArgs = (port: number) => ['--import', 'tsx', 'src/cli/main.ts', '--policy', 'examples/policy.rego', '--no-watch', '--listen', `127.0.0.1:${port}`];
+    const agentArgs = (port: number, policy = 'examples/policy.rego') => ['--import', 'tsx', 'src/cli/main.ts', '--policy', policy, '--no-watch', '--listen', `127.0.0.1:${port}`];
     const agent = start(agentArgs(agentP));
     const logged = start([...agentArgs(logP), '--decision-log']);
+    const constAgent = start(agentArgs(constP, constant));
     const targets = [
       { name: 'bare node:http', url: `http://127.0.0.1:${bareP}/access/v1/evaluation`, pid: bare.pid! },
       { name: 'agent', url: `http://127.0.0.1:${agentP}/access/v1/evaluation`, pid: agent.pid! },
       { name: 'agent + decision log', url: `http://127.0.0.1:${logP}/access/v1/evaluation`, pid: logged.pid! },
+      { name: 'agent, constant rule', url: `http://127.0.0.1:${constP}/access/v1/evaluation`, pid: constAgent.pid! },
     ];
     await Promise.all(targets.map((t) => waitReady(t.url)));
 
