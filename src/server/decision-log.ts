@@ -3,6 +3,7 @@
 // Lines are formatted by hand (no logger machinery on the hot path) and handed to a buffered,
 // asynchronous writer, so a slow stdout consumer never blocks a request.
 
+import { quote } from './json.js';
 import type { Decision, EvaluationInput } from './types.js';
 
 export type LineWriter = (line: string) => void;
@@ -23,15 +24,15 @@ export class DecisionLog {
       '{"time":"' +
       this.lastIso +
       '","level":"INFO","msg":"decision","subject_id":' +
-      JSON.stringify(input.subject.id) +
+      quote(input.subject.id) +
       ',"resource_id":' +
-      JSON.stringify(input.resource.id) +
+      quote(input.resource.id) +
       ',"action":' +
-      JSON.stringify(input.action.name) +
+      quote(input.action.name) +
       ',"decision":' +
       d.allowed;
-    if (d.reason !== undefined) line += ',"reason":' + JSON.stringify(d.reason);
-    if (d.accessPath !== undefined) line += ',"access_path":' + JSON.stringify(d.accessPath);
+    if (d.reason !== undefined) line += ',"reason":' + quote(d.reason);
+    if (d.accessPath !== undefined) line += ',"access_path":' + quote(d.accessPath);
     line += ',"ms":' + Math.round(ms * 1000) / 1000 + '}\n';
     this.write(line);
   }

@@ -6,12 +6,13 @@
 // Batch item: {"decision":b}, plus the same `context` only when there is a reason or an error —
 //   AuthZEN test harnesses compare batch items byte for byte (API.md §8), so they stay minimal.
 
+import { quote } from './json.js';
 import type { Decision } from './types.js';
 
 function contextMembers(d: Decision): string {
   let s = '';
-  if (d.reason !== undefined) s = '"reason":' + JSON.stringify(d.reason);
-  if (d.accessPath !== undefined) s += (s ? ',' : '') + '"access_path":' + JSON.stringify(d.accessPath);
+  if (d.reason !== undefined) s = '"reason":' + quote(d.reason);
+  if (d.accessPath !== undefined) s += (s ? ',' : '') + '"access_path":' + quote(d.accessPath);
   if (d.extra !== '') s += (s ? ',' : '') + d.extra;
   return s;
 }
@@ -19,8 +20,8 @@ function contextMembers(d: Decision): string {
 export function renderSingle(d: Decision): string {
   const b = d.allowed ? 'true' : 'false';
   let s = '{"decision":' + b + ',"allowed":' + b;
-  if (d.reason !== undefined) s += ',"reason":' + JSON.stringify(d.reason);
-  if (d.accessPath !== undefined) s += ',"access_path":' + JSON.stringify(d.accessPath);
+  if (d.reason !== undefined) s += ',"reason":' + quote(d.reason);
+  if (d.accessPath !== undefined) s += ',"access_path":' + quote(d.accessPath);
   return s + ',"context":{' + contextMembers(d) + '}}';
 }
 
@@ -31,9 +32,9 @@ export function renderItem(d: Decision): string {
 
 /** A batch item that could not be evaluated (e.g. a missing field): a closed decision with the error. */
 export function renderItemError(status: number, message: string): string {
-  return '{"decision":false,"context":{"error":{"status":' + status + ',"message":' + JSON.stringify(message) + '}}}';
+  return '{"decision":false,"context":{"error":{"status":' + status + ',"message":' + quote(message) + '}}}';
 }
 
 export function renderError(message: string): string {
-  return '{"error":' + JSON.stringify(message) + '}';
+  return '{"error":' + quote(message) + '}';
 }

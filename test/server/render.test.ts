@@ -19,3 +19,10 @@ it('batch items stay minimal unless there is a reason', () => {
 });
 
 it('errors', () => assert.equal(renderError('bad "x"'), '{"error":"bad \\"x\\""}'));
+
+it('quote() is JSON.stringify for every string', async () => {
+  const { quote } = await import('../../src/server/json.js');
+  const fc = (await import('fast-check')).default;
+  fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => quote(s) === JSON.stringify(s)), { numRuns: 5000 });
+  for (const s of ['', 'a"b', 'a\\b', '\n', '\ud800', 'é✓😀', 'x'.repeat(200)]) assert.equal(quote(s), JSON.stringify(s));
+});
