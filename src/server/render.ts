@@ -17,12 +17,29 @@ function contextMembers(d: Decision): string {
   return s;
 }
 
+let lastDecision: Decision | undefined;
+let lastBody = '';
+
 export function renderSingle(d: Decision): string {
+  // Boolean and constant results come back as the same Decision object: render those once.
+  if (d === lastDecision) return lastBody;
   const b = d.allowed ? 'true' : 'false';
-  let s = '{"decision":' + b + ',"allowed":' + b;
-  if (d.reason !== undefined) s += ',"reason":' + quote(d.reason);
-  if (d.accessPath !== undefined) s += ',"access_path":' + quote(d.accessPath);
-  return s + ',"context":{' + contextMembers(d) + '}}';
+  let top = '';
+  let ctx = '';
+  if (d.reason !== undefined) {
+    ctx = '"reason":' + quote(d.reason);
+    top = ',' + ctx;
+  }
+  if (d.accessPath !== undefined) {
+    const p = '"access_path":' + quote(d.accessPath);
+    top += ',' + p;
+    ctx += (ctx ? ',' : '') + p;
+  }
+  if (d.extra !== '') ctx += (ctx ? ',' : '') + d.extra;
+  const body = '{"decision":' + b + ',"allowed":' + b + top + ',"context":{' + ctx + '}}';
+  lastDecision = d;
+  lastBody = body;
+  return body;
 }
 
 export function renderItem(d: Decision): string {

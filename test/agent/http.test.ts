@@ -139,7 +139,7 @@ describe('POST /access/v1/evaluation', () => {
     assert.equal(none.status, 400);
     const charset = await http(base + '/access/v1/evaluation', {
       method: 'POST',
-      headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+      headers: { 'Content-Type': 'Application/JSON; charset=utf-8' },
       body,
     });
     assert.equal(charset.status, 200);
@@ -218,6 +218,8 @@ describe('X-Request-ID', () => {
   it('echoes the request id', async () => {
     const r = await post(base + '/access/v1/evaluation', alice, { 'x-request-id': 'req-123 abc' });
     assert.equal(r.headers['x-request-id'], 'req-123 abc');
+    const mixed = await post(base + '/access/v1/evaluation', alice, { 'X-Request-ID': 'Mixed-Case-1' });
+    assert.equal(mixed.headers['x-request-id'], 'Mixed-Case-1');
   });
   it('generates distinct ids when absent, also on errors and other endpoints', async () => {
     const a = await post(base + '/access/v1/evaluation', alice);
