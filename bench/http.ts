@@ -187,6 +187,12 @@ async function main(): Promise<void> {
     }
     console.log('  ("vs bare (CPU)" = bare CPU per request / this CPU per request: the throughput ratio both would');
     console.log('   reach with a CPU to themselves; it is steadier than req/s when other processes share the machine.)');
+
+    // Time inside the policy evaluation itself, from the agent's own histogram.
+    const metrics = await (await fetch(targets[1].url.replace('/access/v1/evaluation', '/metrics'))).text();
+    const sum = Number(/^vengtoo_agent_decision_duration_seconds_sum (\S+)$/m.exec(metrics)?.[1]);
+    const count = Number(/^vengtoo_agent_decision_duration_seconds_count (\S+)$/m.exec(metrics)?.[1]);
+    console.log(`\nagent: ${count} decisions, mean evaluation time ${((sum / count) * 1e6).toFixed(1)} µs (vengtoo_agent_decision_duration_seconds)`);
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     rmSync(tmp, { recursive: true, force: true });
