@@ -266,11 +266,15 @@ export function simpleMatcher(pattern: string, delims: string): Matcher | null {
     return (s) => s === literal;
   }
   // `prefix*`: the most common shape.
-  if (kinds[m - 1] === STAR && kinds.slice(0, -1).every((k) => k === LIT)) {
+  if (kinds[m - 1] === STAR && kinds.slice(0, -1).every((k) => k === LIT) && !/[\uD800-\uDFFF]/.test(delims)) {
     const prefix = chars.slice(0, -1).join('');
+    const codes = Array.from(delims, (d) => d.charCodeAt(0));
     return (s) => {
       if (!s.startsWith(prefix)) return false;
-      for (const c of s.slice(prefix.length)) if (isDelim(c)) return false;
+      for (let i = prefix.length; i < s.length; i++) {
+        const ch = s.charCodeAt(i);
+        for (let j = 0; j < codes.length; j++) if (ch === codes[j]) return false;
+      }
       return true;
     };
   }
