@@ -123,7 +123,7 @@ export const aggregatesBuiltins: BuiltinDef[] = [
       return elements(args, 0).slice().sort(compare);
     },
   },
-  { name: 'internal.member_2', args: ['any', 'any'], result: 'boolean', fn: ([x, c]) => member(x, c) },
+  { name: 'internal.member_2', args: ['any', 'any'], result: 'boolean', fn: ([x, c]) => member(x, c), binary: member },
   {
     name: 'internal.member_3',
     args: ['any', 'any', 'any'],
