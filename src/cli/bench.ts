@@ -7,6 +7,7 @@
 // on at run time); the median batch is reported. A minor GC inside a batch makes that batch
 // under-count, which the median absorbs unless evaluations allocate megabytes.
 
+import { hostHooks } from '../host/index.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CompileErrors, compile, RegoError } from '../rego/index.js';
@@ -73,7 +74,11 @@ export async function run(argv: string[]): Promise<number> {
 
     let result: BenchResult;
     try {
-      const policy = compile(set.modules, { data: set.data, strictBuiltinErrors: args.flags.get('strict-builtin-errors') === true });
+      const policy = compile(set.modules, {
+        data: set.data,
+        strictBuiltinErrors: args.flags.get('strict-builtin-errors') === true,
+        host: hostHooks(),
+      });
       const q = prepareQuery(policy, args.positionals[0]);
       result = bench(() => q.prepared.run(input).length, count);
     } catch (e) {

@@ -10,6 +10,7 @@
 // must also be true for a row to count. Exit codes: 0, 1 with --fail (undefined/empty result) or
 // --fail-defined (a defined result), 2 on usage, compile or evaluation errors.
 
+import { hostHooks } from '../host/index.js';
 import type { Body, Expr, Term, VarTerm } from '../rego/ast.js';
 import { builtins } from '../rego/builtins/index.js';
 import { checkQueryTypes } from '../rego/compiler/typecheck.js';
@@ -90,7 +91,11 @@ export async function run(argv: string[]): Promise<number> {
 
     let evaluated: EvalResult;
     try {
-      const policy = compile(set.modules, { data: set.data, strictBuiltinErrors: args.flags.get('strict-builtin-errors') === true });
+      const policy = compile(set.modules, {
+        data: set.data,
+        strictBuiltinErrors: args.flags.get('strict-builtin-errors') === true,
+        host: { ...hostHooks(), print: (text) => process.stderr.write(text + '\n') },
+      });
       const q = prepareQuery(policy, queryText);
       evaluated = q.evaluate(input);
     } catch (e) {

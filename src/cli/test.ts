@@ -1,6 +1,7 @@
 // `vengtoo-agent test`: runs the `test_*` rules of the policies under the given paths (see
 // test-runner.ts), printing OPA's report; exit code 2 when a test fails or errors.
 
+import { hostHooks } from '../host/index.js';
 import { compile, CompileErrors, RegoError } from '../rego/index.js';
 import { coverageReport, discoverTests, runTests, type TestResult } from './test-runner.js';
 import { choiceFlag, errorJSON, errorsOf, goDuration, guarded, jsonText, loadPolicies, parseToolArgs, printErrors, stringFlag, TRUSTED_KEYS_FLAG, TRUSTED_KEYS_HELP, UsageError, type ToolFlag } from './tooling.js';
@@ -65,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
       policy = compile(set.modules, {
         data: set.data,
         coverage: withCoverage,
-        host: { print: (text) => sink.lines.push(text) },
+        host: { ...hostHooks(), print: (text) => sink.lines.push(text) },
       });
     } catch (e) {
       if (!(e instanceof CompileErrors || e instanceof RegoError)) throw e;
