@@ -44,10 +44,41 @@ export interface AgentState {
   mode: 'local' | 'cloud';
   /** undefined until a policy is loaded. */
   decide: Decide | undefined;
+  /** The search APIs' view of the same policy (swapped with `decide`); undefined before a load. */
+  search?: SearchSource;
   /** Bundle revision, or a content hash for local files; '' before the first load. */
   revision: string;
   /** Epoch ms of the last successful load or sync; 0 = never. */
   lastSync: number;
   degraded: boolean;
   startedAt: number;
+}
+
+/**
+ * What the search APIs need from one loaded policy (built by src/agent/search.ts): its decision
+ * function, its revision, and the known entities. Immutable, like the policy it comes from.
+ */
+export interface SearchSource {
+  /** The policy revision, bound into page tokens. */
+  readonly revision: string;
+  /** The same prepared decision as `AgentState.decide` for this policy. */
+  readonly decide: Decide;
+  /**
+   * Known subjects or resources of one type, sorted by id; undefined when the type is unknown.
+   * Throws when the policy's entities document cannot be evaluated.
+   */
+  entities(kind: 'subject' | 'resource', type: string): Candidates | undefined;
+  /** True when the policy lists entities of this kind at all (`subjects` / `resources`). */
+  lists(kind: 'subject' | 'resource'): boolean;
+  /** Candidate action names for a resource type, sorted. Throws like `entities`. */
+  actions(resourceType: string): readonly string[];
+}
+
+/** The known entities of one type. */
+export interface Candidates {
+  /** Ids in search order. */
+  readonly ids: readonly string[];
+  /** Stored properties by position in `ids` (undefined: none). */
+  readonly properties: readonly (Record<string, unknown> | undefined)[];
+  has(id: string): boolean;
 }
