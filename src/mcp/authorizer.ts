@@ -71,7 +71,7 @@ export class Authorizer {
     if (d.error !== undefined) {
       v = { allowed: false, code: INTERNAL_ERROR, reason: d.reason ?? 'policy evaluation error', decisionId, resourceId };
       this.o.logger?.error({ decision_id: decisionId, resource_id: resourceId, error: errorText(d.error) }, 'authorization failed; call denied');
-      this.metrics?.evaluationErrors.inc();
+      this.metrics?.recordEvaluationError(d.error);
     } else {
       v = {
         allowed: d.allowed,

@@ -5,6 +5,7 @@
 // prom-client metrics read them in their `collect` hook when /metrics is scraped. Rare events
 // (reloads, errors) use prom-client directly.
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Routes as metric label values; anything else is counted as "other" to keep cardinality bounded. */
@@ -23,6 +24,10 @@ export type RouteId = number; // index into ROUTES
 export const DURATION_BUCKETS = [
   0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25,
 ];
+
+/** Event-loop lag sampling: a 10 ms timer; its delay beyond the 10 ms is the lag. */
+const LAG_RESOLUTION_MS = 10;
+const LAG_QUANTILES = [0.5, 0.9, 0.99, 1] as const;
 
 /** Distinct access_path label values kept before further ones are counted as "other". */
 const MAX_ACCESS_PATHS = 64;
@@ -89,7 +94,7 @@ export class AgentMetrics {
   private readonly requests: Map<number, number>[] = ROUTES.map(() => new Map());
   private readonly duration: FastHistogram;
 
-  readonly evaluationErrors: Counter;
+  readonly evaluationErrors: Counter<'code'>;
   readonly policyReloads: Counter<'result'>;
   /** Absent when a sync loop owns these two gauges (cloud mode registers its own). */
   readonly degraded: Gauge | undefined;
@@ -130,7 +135,8 @@ export class AgentMetrics {
     });
     this.evaluationErrors = new Counter({
       name: 'vengtoo_agent_evaluation_errors_total',
-      help: 'Policy evaluations that failed with an error (answered as deny)',
+      help: 'Policy evaluations that failed with an error (answered as deny), by error code (eval_budget_error: the step or time budget stopped it)',
+      labelNames: ['code'],
       registers: [registry],
     });
     this.policyReloads = new Counter({
@@ -161,7 +167,32 @@ export class AgentMetrics {
       help: '1 once a policy is loaded and decisions are served',
       registers: [registry],
     });
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+    if (opts.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: registry });
+      // Quantiles of the samples since the previous scrape (then reset), as prom-client's
+      // nodejs_eventloop_lag_* do, but net of the sampling timer's own 10 ms.
+      const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+      lag.enable();
+      new Gauge({
+        name: 'vengtoo_agent_event_loop_lag_seconds',
+        help: 'Event-loop lag since the previous scrape, by quantile ("1" = the maximum): how late a 10 ms timer fired',
+        labelNames: ['quantile'],
+        registers: [registry],
+        collect() {
+          for (const q of LAG_QUANTILES) {
+            const ns = lag.count === 0 ? 0 : q === 1 ? lag.max : lag.percentile(q * 100);
+            this.set({ quantile: String(q) }, Math.max(0, ns / 1e9 - LAG_RESOLUTION_MS / 1000));
+          }
+          lag.reset();
+        },
+      });
+    }
+  }
+
+  /** A failed evaluation (answered as deny), by its RegoError code. */
+  recordEvaluationError(e: unknown): void {
+    const code = typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'unknown';
+    this.evaluationErrors.inc({ code });
   }
 
   /** One decision: outcome, access path ('' when none) and duration in seconds. */

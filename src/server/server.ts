@@ -256,7 +256,7 @@ export class AgentServer {
     if (this.o.decisionLog !== undefined) this.o.decisionLog.record(input, d, ms);
     if (this.o.onDecision !== undefined) this.o.onDecision(input, d, ms, id);
     if (d.error !== undefined) {
-      this.o.metrics.evaluationErrors.inc();
+      this.o.metrics.recordEvaluationError(d.error);
       this.o.logger.error({ request_id: id, error: errorText(d.error) }, 'policy evaluation error');
     }
     return d;
