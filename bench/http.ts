@@ -12,6 +12,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -111,6 +112,18 @@ function wrk(url: string, script: string, seconds: number, pid: number): Result 
   return { rps, p50, p99, errors, requests, cpuUs };
 }
 
+/** GET on a fresh connection (no keep-alive reuse after the long load phase). */
+function getText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -189,7 +202,7 @@ async function main(): Promise<void> {
     console.log('   reach with a CPU to themselves; it is steadier than req/s when other processes share the machine.)');
 
     // Time inside the policy evaluation itself, from the agent's own histogram.
-    const metrics = await (await fetch(targets[1].url.replace('/access/v1/evaluation', '/metrics'))).text();
+    const metrics = await getText(targets[1].url.replace('/access/v1/evaluation', '/metrics'));
     const sum = Number(/^vengtoo_agent_decision_duration_seconds_sum (\S+)$/m.exec(metrics)?.[1]);
     const count = Number(/^vengtoo_agent_decision_duration_seconds_count (\S+)$/m.exec(metrics)?.[1]);
     console.log(`\nagent: ${count} decisions, mean evaluation time ${((sum / count) * 1e6).toFixed(1)} µs (vengtoo_agent_decision_duration_seconds)`);
