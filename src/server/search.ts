@@ -1,0 +1,184 @@
+// The AuthZEN search APIs (1.0 §4; docs/search.md): POST /access/v1/search/{subject,resource,action}.
+//
+// A search takes the known candidates of the searched-for kind from the policy's SearchSource (in
+// a stable order), runs each through the same prepared decision as /access/v1/evaluation, and
+// returns the allowed ones. With `page.limit` it stops at the limit and hands out a page token;
+// without, it returns everything. Two budgets bound the work: `search_max_candidates` per request
+// and `search_timeout`. A search yields to the event loop every SLICE_MS so that decisions keep
+// being served meanwhile, and stops when its client goes away.
+
+import type { Logger } from 'pino';
+import { quote } from './json.js';
+import type { AgentMetrics } from './metrics.js';
+import { renderError } from './render.js';
+import { decodeToken, encodeToken, readSearch, type SearchKind, type SearchRequest, type SearchedEntity } from './search-request.js';
+import type { AgentState, Decision, Entity, EvaluationInput, SearchSource } from './types.js';
+
+export type { SearchKind } from './search-request.js';
+
+export const SEARCH_DEFAULTS = { maxCandidates: 100_000, timeoutMs: 2_000 };
+
+/** Longest stretch a search runs before letting other requests in. */
+const SLICE_MS = 10;
+
+export interface SearchOptions {
+  state: AgentState;
+  logger: Logger;
+  metrics: AgentMetrics;
+  /** Most candidates one request may examine. */
+  maxCandidates: number;
+  /** Longest a request may take, in ms. */
+  timeoutMs: number;
+}
+
+export interface SearchReply {
+  status: number;
+  body: string;
+  /** Extra response headers as name, value pairs. */
+  headers?: string[];
+}
+
+/** The candidates of one search, in order, and how to build the decision input for each. */
+interface Plan {
+  count: number;
+  input: (i: number) => EvaluationInput;
+  result: (i: number) => string;
+}
+
+const EMPTY_PLAN: Plan = { count: 0, input: () => undefined as never, result: () => '' };
+
+const reply = (status: number, message: string, headers?: string[]): SearchReply => ({ status, body: renderError(message), headers });
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class SearchHandler {
+  constructor(private readonly o: SearchOptions) {}
+
+  /** Answers one search; undefined when the client went away before the answer. */
+  async handle(kind: SearchKind, body: Record<string, unknown>, requestId: string, aborted: () => boolean): Promise<SearchReply | undefined> {
+    const t0 = performance.now();
+    const req = readSearch(kind, body);
+    if (typeof req === 'string') return reply(400, req);
+    const source = this.o.state.search;
+    if (source === undefined) return reply(503, 'no policy loaded yet', ['retry-after', '1']);
+
+    let plan: Plan;
+    try {
+      plan = planFor(req, source);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.o.logger.error({ request_id: requestId, error: message }, 'search: the policy\'s entities cannot be read');
+      return reply(500, `search unavailable: ${message}`);
+    }
+
+    let pos = 0;
+    const token = req.page?.token;
+    if (token !== undefined) {
+      const p = decodeToken(token, req, source.revision, plan.count);
+      if (typeof p === 'string') return reply(400, p);
+      pos = p;
+    }
+    const limit = req.page?.limit;
+    const max = this.o.maxCandidates;
+    if (limit === undefined && plan.count - pos > max) {
+      return reply(
+        400,
+        `search would examine ${plan.count - pos} candidates, more than search_max_candidates (${max}); page through the results with page.limit`,
+      );
+    }
+
+    const decide = source.decide;
+    const deadline = t0 + this.o.timeoutMs;
+    let sliceEnd = t0 + SLICE_MS;
+    const results: string[] = [];
+    let examined = 0;
+    let errors = 0;
+    let firstError: unknown;
+    let outOfTime = false;
+    while (pos < plan.count) {
+      if (examined === max) break; // only reached with a limit (checked above otherwise)
+      const d: Decision = decide(plan.input(pos));
+      pos++;
+      examined++;
+      if (d.error !== undefined) {
+        if (errors++ === 0) firstError = d.error;
+      } else if (d.allowed) {
+        results.push(plan.result(pos - 1));
+        if (results.length === limit) break;
+      }
+      const now = performance.now();
+      if (now >= deadline) {
+        outOfTime = pos < plan.count;
+        break;
+      }
+      if (now >= sliceEnd) {
+        await tick();
+        if (aborted()) return undefined;
+        sliceEnd = performance.now() + SLICE_MS;
+      }
+    }
+    if (errors > 0) {
+      this.o.metrics.evaluationErrors.inc(errors);
+      const error = firstError instanceof Error ? firstError.message : String(firstError);
+      this.o.logger.error({ request_id: requestId, error, candidates_failed: errors }, 'policy evaluation error during search (those candidates are left out)');
+    }
+    if (outOfTime && limit === undefined) {
+      return reply(
+        503,
+        `search did not finish within search_timeout (${this.o.timeoutMs} ms): ${examined} of ${plan.count} candidates examined; page through the results with page.limit`,
+      );
+    }
+
+    const items = '"results":[' + results.join(',') + ']}';
+    if (req.page === undefined) return { status: 200, body: '{' + items };
+    const next = pos < plan.count ? encodeToken(pos, source.revision, req.hash) : '';
+    return { status: 200, body: '{"page":{"next_token":' + quote(next) + ',"count":' + results.length + '},' + items };
+  }
+}
+
+/** The candidates for a request: known entities of the searched type, or action names. */
+function planFor(req: SearchRequest, source: SearchSource): Plan {
+  const { subject, resource, action, context } = req;
+  const make =
+    context === undefined
+      ? (s: Entity, r: Entity, a: EvaluationInput['action']): EvaluationInput => ({ subject: s, resource: r, action: a })
+      : (s: Entity, r: Entity, a: EvaluationInput['action']): EvaluationInput => ({ subject: s, resource: r, action: a, context });
+
+  // A complete entity of a kind the policy lists must be one of those listed: an unknown type or
+  // id finds nothing (AuthZEN: `{"results": []}`), whatever a permissive rule would say.
+  const known = (kind: 'subject' | 'resource', e: Entity): boolean =>
+    !source.lists(kind) || source.entities(kind, e.type)?.has(e.id) === true;
+
+  if (req.kind === 'action') {
+    const s = subject as Entity;
+    const r = resource as Entity;
+    if (!known('subject', s) || !known('resource', r)) return EMPTY_PLAN;
+    const names = source.actions(r.type);
+    return {
+      count: names.length,
+      input: (i) => make(s, r, { name: names[i] }),
+      result: (i) => '{"name":' + quote(names[i]) + '}',
+    };
+  }
+
+  const searchedKind = req.kind;
+  const other = (searchedKind === 'subject' ? resource : subject) as Entity;
+  if (!known(searchedKind === 'subject' ? 'resource' : 'subject', other)) return EMPTY_PLAN;
+  const wanted = (searchedKind === 'subject' ? subject : resource) as SearchedEntity;
+  const c = source.entities(searchedKind, wanted.type);
+  if (c === undefined) return EMPTY_PLAN;
+  const { ids, properties } = c;
+  const type = wanted.type;
+  const given = wanted.properties;
+  const entity = (i: number): Entity => {
+    const stored = properties[i];
+    const props = given === undefined ? stored : stored === undefined ? given : { ...stored, ...given };
+    return props === undefined ? { type, id: ids[i] } : { type, id: ids[i], properties: props };
+  };
+  const prefix = '{"type":' + quote(type) + ',"id":';
+  const result = (i: number): string => prefix + quote(ids[i]) + '}';
+  const a = action as EvaluationInput['action'];
+  return searchedKind === 'subject'
+    ? { count: ids.length, input: (i) => make(entity(i), other, a), result }
+    : { count: ids.length, input: (i) => make(other, entity(i), a), result };
+}
