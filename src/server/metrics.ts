@@ -17,6 +17,9 @@ export const ROUTES = [
   '/readyz',
   '/metrics',
   'other',
+  '/access/v1/search/subject',
+  '/access/v1/search/resource',
+  '/access/v1/search/action',
 ] as const;
 export type RouteId = number; // index into ROUTES
 

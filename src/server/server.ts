@@ -11,6 +11,7 @@ import type { DecisionLog } from './decision-log.js';
 import { AgentMetrics, type RouteId } from './metrics.js';
 import { isJsonContentType, mergeItem, normalise, readBatch, tooDeep, validate } from './request.js';
 import { renderError, renderItem, renderItemError, renderSingle } from './render.js';
+import { SEARCH_DEFAULTS, SearchHandler, type SearchKind } from './search.js';
 import type { AgentState, Decide, Decision, EvaluationInput } from './types.js';
 
 export interface ServerOptions {
@@ -28,6 +29,9 @@ export interface ServerOptions {
   /** Base URL for the AuthZEN metadata; '' → taken from the request's Host header. */
   publicUrl?: string;
   version: string;
+  /** Search budgets (docs/search.md): candidates examined per request, and ms per request. */
+  searchMaxCandidates?: number;
+  searchTimeout?: number;
 }
 
 const R_EVAL = 0;
@@ -37,10 +41,17 @@ const R_HEALTH = 3;
 const R_READY = 4;
 const R_METRICS = 5;
 const R_OTHER = 6;
+const R_SEARCH_SUBJECT = 7; // the search routes come last (see ROUTES in metrics.ts)
+const R_SEARCH_RESOURCE = 8;
+const R_SEARCH_ACTION = 9;
+const SEARCH_KINDS: SearchKind[] = ['subject', 'resource', 'action'];
 
 const EVAL_PATH = '/access/v1/evaluation';
 const EVALS_PATH = '/access/v1/evaluations';
 const WELLKNOWN_PATH = '/.well-known/authzen-configuration';
+const SEARCH_SUBJECT_PATH = '/access/v1/search/subject';
+const SEARCH_RESOURCE_PATH = '/access/v1/search/resource';
+const SEARCH_ACTION_PATH = '/access/v1/search/action';
 
 const JSON_TYPE = 'application/json';
 
@@ -49,12 +60,20 @@ type Headers = string[];
 export class AgentServer {
   readonly http: Server;
   private readonly auth: BearerAuth | undefined;
+  private readonly searcher: SearchHandler;
   private readonly idPrefix = randomBytes(4).toString('hex') + '-';
   private seq = 0;
   private closing = false;
 
   constructor(private readonly o: ServerOptions) {
     this.auth = o.clientSecret ? new BearerAuth(o.clientSecret) : undefined;
+    this.searcher = new SearchHandler({
+      state: o.state,
+      logger: o.logger,
+      metrics: o.metrics,
+      maxCandidates: o.searchMaxCandidates ?? SEARCH_DEFAULTS.maxCandidates,
+      timeoutMs: o.searchTimeout ?? SEARCH_DEFAULTS.timeoutMs,
+    });
     this.http = createServer({ keepAliveTimeout: 5000, requestTimeout: 30_000 }, (req, res) => this.handle(req, res));
   }
 
@@ -102,6 +121,12 @@ export class AgentServer {
         return this.post(req, res, R_EVAL, id, h);
       case EVALS_PATH:
         return this.post(req, res, R_EVALS, id, h);
+      case SEARCH_SUBJECT_PATH:
+        return this.post(req, res, R_SEARCH_SUBJECT, id, h);
+      case SEARCH_RESOURCE_PATH:
+        return this.post(req, res, R_SEARCH_RESOURCE, id, h);
+      case SEARCH_ACTION_PATH:
+        return this.post(req, res, R_SEARCH_ACTION, id, h);
       case WELLKNOWN_PATH:
         if (this.get(req, res, R_WELLKNOWN, id)) this.wellKnown(req, res, id);
         return;
@@ -213,6 +238,7 @@ export class AgentServer {
       return this.send(res, route, 400, renderError('request body must be a JSON object'), id);
     }
     const req = body as Record<string, unknown>;
+    if (route >= R_SEARCH_SUBJECT) return this.search(res, route, id, req);
     if (route === R_EVALS) {
       const batch = readBatch(req);
       if (typeof batch === 'string') return this.send(res, route, 400, renderError(batch), id);
@@ -260,6 +286,21 @@ export class AgentServer {
       this.o.logger.error({ request_id: id, error: errorText(d.error) }, 'policy evaluation error');
     }
     return d;
+  }
+
+  /** A search runs asynchronously (it yields between slices of candidates); see search.ts. */
+  private search(res: ServerResponse, route: RouteId, id: string, body: Record<string, unknown>): void {
+    let gone = false;
+    res.once('close', () => (gone = true));
+    this.searcher.handle(SEARCH_KINDS[route - R_SEARCH_SUBJECT], body, id, () => gone).then(
+      (r) => {
+        if (r !== undefined && !res.headersSent) this.send(res, route, r.status, r.body, id, r.headers);
+      },
+      (e: unknown) => {
+        this.o.logger.error({ request_id: id, err: e }, 'internal error while handling a search request');
+        if (!res.headersSent) this.send(res, route, 500, renderError('internal error'), id);
+      },
+    );
   }
 
   private notReady(res: ServerResponse, route: RouteId, id: string): void {
@@ -332,6 +373,9 @@ export class AgentServer {
       policy_decision_point: base,
       access_evaluation_endpoint: base + EVAL_PATH,
       access_evaluations_endpoint: base + EVALS_PATH,
+      search_subject_endpoint: base + SEARCH_SUBJECT_PATH,
+      search_action_endpoint: base + SEARCH_ACTION_PATH,
+      search_resource_endpoint: base + SEARCH_RESOURCE_PATH,
     });
     this.send(res, R_WELLKNOWN, 200, body, id, ['cache-control', 'max-age=300']);
   }
