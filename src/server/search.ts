@@ -102,6 +102,7 @@ export class SearchHandler {
       examined++;
       if (d.error !== undefined) {
         if (errors++ === 0) firstError = d.error;
+        this.o.metrics.recordEvaluationError(d.error);
       } else if (d.allowed) {
         results.push(plan.result(pos - 1));
         if (results.length === limit) break;
@@ -118,7 +119,6 @@ export class SearchHandler {
       }
     }
     if (errors > 0) {
-      this.o.metrics.evaluationErrors.inc(errors);
       const error = firstError instanceof Error ? firstError.message : String(firstError);
       this.o.logger.error({ request_id: requestId, error, candidates_failed: errors }, 'policy evaluation error during search (those candidates are left out)');
     }
