@@ -75,6 +75,7 @@ export class Agent {
       clientSecret: c.client_secret,
       maxBodyBytes: c.max_body_bytes,
       maxDepth: c.max_depth,
+      evalTimeoutMs: c.eval_timeout,
       publicUrl: c.public_url,
       version: o.version,
     });
@@ -180,7 +181,7 @@ export class Agent {
    */
   installPolicy(modules: { file: string; source: string }[], data: PlainObject, revision: string): InstalledPolicy {
     const c = this.o.config;
-    const policy = compile(modules, { data, strictBuiltinErrors: c.strict_builtin_errors });
+    const policy = compile(modules, { data, strictBuiltinErrors: c.strict_builtin_errors, maxSteps: c.eval_max_steps, maxTimeMs: c.eval_timeout });
     const info = makeDecider(policy, c.decision_path);
     const first = this.state.decide === undefined;
     this.state.decide = info.decide; // the swap

@@ -80,6 +80,18 @@ export const KEYS = {
   max_body_bytes: { kind: 'bytes', default: '1MiB', min: 64, doc: 'Largest accepted request body (larger → 413)' },
   max_depth: { kind: 'int', default: '64', min: 2, doc: 'Deepest accepted JSON nesting in a request (deeper → 400)' },
   strict_builtin_errors: { kind: 'bool', default: 'false', doc: 'Builtin errors fail the evaluation instead of making the expression undefined' },
+  eval_max_steps: {
+    kind: 'int',
+    default: '1000000',
+    min: 0,
+    doc: 'Evaluation budget in steps (rules, function calls, iterations); a decision over it is denied as an evaluation error. 0 = unlimited',
+  },
+  eval_timeout: {
+    kind: 'duration',
+    default: '100ms',
+    min: 0,
+    doc: 'Wall-clock evaluation budget per decision request (a batch shares it); over it → denied as an evaluation error. 0 = unlimited',
+  },
   public_url: {
     kind: 'url',
     default: '',

@@ -39,6 +39,8 @@ export interface CompileOptions {
   strictBuiltinErrors?: boolean;
   /** Default evaluation budget in steps (0 = unlimited). */
   maxSteps?: number;
+  /** Default wall-clock budget per evaluation in ms (0 = unlimited); see EvalOptions.maxTimeMs. */
+  maxTimeMs?: number;
   host?: HostHooks;
   /** Extra or replacement builtins (e.g. host-specific ones). */
   builtins?: BuiltinDef[];
@@ -100,10 +102,11 @@ export class Policy {
 
   private options(eo: EvalOptions | undefined): EvalOptions {
     const d = this.opts;
-    if (eo === undefined) return (this.defaults ??= { strictBuiltinErrors: d.strictBuiltinErrors, maxSteps: d.maxSteps, host: d.host });
+    if (eo === undefined) return (this.defaults ??= { strictBuiltinErrors: d.strictBuiltinErrors, maxSteps: d.maxSteps, maxTimeMs: d.maxTimeMs, host: d.host });
     return {
       strictBuiltinErrors: eo.strictBuiltinErrors ?? d.strictBuiltinErrors,
       maxSteps: eo.maxSteps ?? d.maxSteps,
+      maxTimeMs: eo.maxTimeMs ?? d.maxTimeMs,
       host: eo.host ?? d.host,
       nowNs: eo.nowNs,
       coverage: eo.coverage,

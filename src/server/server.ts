@@ -26,6 +26,8 @@ export interface ServerOptions {
   clientSecret?: string;
   maxBodyBytes: number;
   maxDepth: number;
+  /** eval_timeout (ms, 0 = none): a batch stops evaluating once it has spent this; the rest is denied. */
+  evalTimeoutMs?: number;
   /** Base URL for the AuthZEN metadata; '' → taken from the request's Host header. */
   publicUrl?: string;
   version: string;
@@ -54,6 +56,14 @@ const SEARCH_RESOURCE_PATH = '/access/v1/search/resource';
 const SEARCH_ACTION_PATH = '/access/v1/search/action';
 
 const JSON_TYPE = 'application/json';
+
+/** Batch items left when the request's evaluation time budget is spent: denied as an evaluation error. */
+const BUDGET_SPENT: Decision = Object.freeze({
+  allowed: false,
+  reason: 'policy evaluation error',
+  extra: '',
+  error: Object.assign(new Error('the batch exceeded its evaluation time budget (eval_timeout)'), { code: 'eval_budget_error' }),
+});
 
 type Headers = string[];
 
@@ -247,6 +257,9 @@ export class AgentServer {
         if (decide === undefined) return this.notReady(res, route, id);
         normalise(req);
         const semantic = batch.semantic;
+        const budget = this.o.evalTimeoutMs ?? 0;
+        const t0 = budget > 0 ? performance.now() : 0;
+        let spent = false;
         let out = '{"evaluations":[';
         for (let i = 0; i < batch.items.length; i++) {
           if (i > 0) out += ',';
@@ -256,7 +269,11 @@ export class AgentServer {
             out += renderItemError(400, m.problem);
             allowed = false;
           } else {
-            const d = this.decideOne(decide, m.input, id);
+            if (!spent && budget > 0 && i > 0 && performance.now() - t0 > budget) {
+              spent = true;
+              this.o.logger.error({ request_id: id, items_left: batch.items.length - i, budget_ms: budget }, 'batch exceeded the evaluation time budget; the remaining items are denied');
+            }
+            const d = spent ? this.budgetSpent(m.input, id) : this.decideOne(decide, m.input, id);
             out += renderItem(d);
             allowed = d.allowed;
           }
@@ -301,6 +318,16 @@ export class AgentServer {
         if (!res.headersSent) this.send(res, route, 500, renderError('internal error'), id);
       },
     );
+  }
+
+  /** A batch item not evaluated because the request's time budget is spent (logged once per batch). */
+  private budgetSpent(input: EvaluationInput, id: string): Decision {
+    const d = BUDGET_SPENT;
+    this.o.metrics.recordDecision(false, undefined, 0);
+    this.o.metrics.recordEvaluationError(d.error);
+    if (this.o.decisionLog !== undefined) this.o.decisionLog.record(input, d, 0);
+    if (this.o.onDecision !== undefined) this.o.onDecision(input, d, 0, id);
+    return d;
   }
 
   private notReady(res: ServerResponse, route: RouteId, id: string): void {

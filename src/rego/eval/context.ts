@@ -29,6 +29,11 @@ export interface EvalOptions {
   strictBuiltinErrors?: boolean;
   /** Stops runaway evaluations: each rule, function call and iteration step counts one. */
   maxSteps?: number;
+  /**
+   * Wall-clock budget in milliseconds (0 = none). The clock is read every 1,024 steps only, and
+   * starts at the 1,024th: short evaluations never read it. A single builtin call is not interrupted.
+   */
+  maxTimeMs?: number;
   host?: HostHooks;
   /** Fixed wall clock for time.now_ns (nanoseconds). */
   nowNs?: bigint;
@@ -48,6 +53,9 @@ export class Ctx implements BuiltinContext {
   strict: boolean;
   steps = 0;
   maxSteps: number;
+  maxTimeMs: number;
+  /** performance.now() at the 1,024th step; 0 before. */
+  private clockStart = 0;
   private memoMap: Map<string, Value> | null = null;
   host: HostHooks;
   location = '';
@@ -62,6 +70,7 @@ export class Ctx implements BuiltinContext {
     this.cache = new Array(cacheSize).fill(NOT_COMPUTED);
     this.strict = opts?.strictBuiltinErrors ?? false;
     this.maxSteps = opts?.maxSteps ?? 0;
+    this.maxTimeMs = opts?.maxTimeMs ?? 0;
     this.host = opts?.host ?? NO_HOST;
     this.now = opts?.nowNs;
     this.covered = opts?.coverage ?? null;
@@ -77,6 +86,8 @@ export class Ctx implements BuiltinContext {
     this.strict = opts?.strictBuiltinErrors ?? false;
     this.steps = 0;
     this.maxSteps = opts?.maxSteps ?? 0;
+    this.maxTimeMs = opts?.maxTimeMs ?? 0;
+    this.clockStart = 0;
     this.memoMap = null;
     this.host = opts?.host ?? NO_HOST;
     this.location = '';
@@ -98,8 +109,18 @@ export class Ctx implements BuiltinContext {
 
   /** Counts one unit of work against the budget. */
   tick(loc: Location | undefined): void {
-    if (++this.steps > this.maxSteps && this.maxSteps > 0) {
+    const s = ++this.steps;
+    if (s > this.maxSteps && this.maxSteps > 0) {
       throw new RegoError('eval_budget_error', `evaluation exceeded its budget of ${this.maxSteps} steps`, loc);
+    }
+    if ((s & 1023) === 0 && this.maxTimeMs > 0) this.checkClock(loc);
+  }
+
+  private checkClock(loc: Location | undefined): void {
+    const now = performance.now();
+    if (this.clockStart === 0) this.clockStart = now;
+    else if (now - this.clockStart > this.maxTimeMs) {
+      throw new RegoError('eval_budget_error', `evaluation exceeded its time budget of ${this.maxTimeMs} ms`, loc);
     }
   }
 
