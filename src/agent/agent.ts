@@ -16,6 +16,7 @@ import { AgentMetrics } from '../server/metrics.js';
 import { AgentServer } from '../server/server.js';
 import type { AgentState } from '../server/types.js';
 import { makeDecider } from './decider.js';
+import { makeSearchSource } from './search.js';
 import { PolicyNotFound, readPolicy, type PolicySource } from './policy-files.js';
 import type { PlainObject } from '../rego/value.js';
 import { PolicyWatcher } from './watcher.js';
@@ -77,6 +78,8 @@ export class Agent {
       maxDepth: c.max_depth,
       evalTimeoutMs: c.eval_timeout,
       publicUrl: c.public_url,
+      searchMaxCandidates: c.search_max_candidates,
+      searchTimeout: c.search_timeout,
       version: o.version,
     });
   }
@@ -184,6 +187,7 @@ export class Agent {
     const policy = compile(modules, { data, strictBuiltinErrors: c.strict_builtin_errors, maxSteps: c.eval_max_steps, maxTimeMs: c.eval_timeout });
     const info = makeDecider(policy, c.decision_path);
     const first = this.state.decide === undefined;
+    this.state.search = makeSearchSource(policy, info.decide, revision); // lazy: costs nothing until searched
     this.state.decide = info.decide; // the swap
     this.state.revision = revision;
     this.state.lastSync = Date.now();

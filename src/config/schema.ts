@@ -92,6 +92,18 @@ export const KEYS = {
     min: 0,
     doc: 'Wall-clock evaluation budget per decision request (a batch shares it); over it → denied as an evaluation error. 0 = unlimited',
   },
+  search_max_candidates: {
+    kind: 'int',
+    default: '100000',
+    min: 1,
+    doc: 'Most candidates one search request examines; more → 400 (with `page.limit`: a shorter page instead)',
+  },
+  search_timeout: {
+    kind: 'duration',
+    default: '2s',
+    min: 1,
+    doc: 'Longest a search request runs; over it → 503 (with `page.limit`: a shorter page instead)',
+  },
   public_url: {
     kind: 'url',
     default: '',
