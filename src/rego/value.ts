@@ -133,7 +133,9 @@ export function plainKeys(o: PlainObject): string[] {
   if (ks === undefined) {
     ks = Object.keys(o);
     if (ks.length > 1) ks.sort(compareStrings);
-    sortedKeyCache.set(o, ks);
+    // Small objects (most request bodies) are cheaper to sort again than to remember: a WeakMap
+    // entry per request object costs more than sorting a handful of keys.
+    if (ks.length > 16) sortedKeyCache.set(o, ks);
   }
   return ks;
 }
