@@ -2,8 +2,8 @@
 // read with a size limit, a depth scan, one JSON.parse, in-place normalisation, one call to the
 // policy's decide function, one response string.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BearerAuth, WWW_AUTHENTICATE } from './auth.js';
@@ -84,7 +84,9 @@ export class AgentServer {
       maxCandidates: o.searchMaxCandidates ?? SEARCH_DEFAULTS.maxCandidates,
       timeoutMs: o.searchTimeout ?? SEARCH_DEFAULTS.timeoutMs,
     });
-    this.http = createServer({ keepAliveTimeout: 5000, requestTimeout: 30_000 }, (req, res) => this.handle(req, res));
+    // requireHostHeader off: Node's own 400 for a Host-less HTTP/1.1 request has no JSON body.
+    this.http = createServer({ keepAliveTimeout: 5000, requestTimeout: 30_000, requireHostHeader: false }, (req, res) => this.handle(req, res));
+    this.http.on('clientError', (e: NodeJS.ErrnoException, socket: Socket) => this.clientError(e, socket));
   }
 
   /** Sets (or clears) the hook called after every decision. */
@@ -118,6 +120,23 @@ export class AgentServer {
       });
       this.http.closeIdleConnections();
     });
+  }
+
+  /**
+   * A request Node's parser refused (bad request line or header, header overflow, request timeout):
+   * a JSON error like every other answer, as Node's default handler would answer it otherwise —
+   * only when no response on this connection has started — then the connection is closed.
+   */
+  private clientError(e: NodeJS.ErrnoException, socket: Socket): void {
+    const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (e.code !== 'ECONNRESET' && socket.writable && (!pending || !pending.headersSent)) {
+      const status = e.code === 'HPE_HEADER_OVERFLOW' ? 431 : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const msg = status === 431 ? 'request headers too large' : status === 408 ? 'request timed out' : `malformed HTTP request (${e.code ?? 'parse error'})`;
+      const body = renderError(msg);
+      this.o.metrics.recordRequest(R_OTHER, status);
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${JSON_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    }
+    socket.destroy();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
