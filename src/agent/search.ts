@@ -104,8 +104,18 @@ function candidatesOf(v: Value): Candidates {
       properties.push(undefined);
     }
   }
-  let index: Set<string> | undefined;
-  return { ids, properties, has: (id) => (index ??= new Set(ids)).has(id) };
+  let index: Map<string, number> | undefined;
+  return {
+    ids,
+    properties,
+    indexOf(id) {
+      if (index === undefined) {
+        index = new Map();
+        for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
+      }
+      return index.get(id) ?? -1;
+    },
+  };
 }
 
 /** Stored properties as the JSON a PEP could send: an object, or nothing. */

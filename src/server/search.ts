@@ -12,7 +12,7 @@ import { quote } from './json.js';
 import type { AgentMetrics } from './metrics.js';
 import { renderError } from './render.js';
 import { decodeToken, encodeToken, readSearch, type SearchKind, type SearchRequest, type SearchedEntity } from './search-request.js';
-import type { AgentState, Decision, Entity, EvaluationInput, SearchSource } from './types.js';
+import type { AgentState, Candidates, Decision, Entity, EvaluationInput, SearchSource } from './types.js';
 
 export type { SearchKind } from './search-request.js';
 
@@ -144,15 +144,10 @@ function planFor(req: SearchRequest, source: SearchSource): Plan {
       ? (s: Entity, r: Entity, a: EvaluationInput['action']): EvaluationInput => ({ subject: s, resource: r, action: a })
       : (s: Entity, r: Entity, a: EvaluationInput['action']): EvaluationInput => ({ subject: s, resource: r, action: a, context });
 
-  // A complete entity of a kind the policy lists must be one of those listed: an unknown type or
-  // id finds nothing (AuthZEN: `{"results": []}`), whatever a permissive rule would say.
-  const known = (kind: 'subject' | 'resource', e: Entity): boolean =>
-    !source.lists(kind) || source.entities(kind, e.type)?.has(e.id) === true;
-
   if (req.kind === 'action') {
-    const s = subject as Entity;
-    const r = resource as Entity;
-    if (!known('subject', s) || !known('resource', r)) return EMPTY_PLAN;
+    const s = given(source, 'subject', subject as Entity);
+    const r = given(source, 'resource', resource as Entity);
+    if (s === undefined || r === undefined) return EMPTY_PLAN;
     const names = source.actions(r.type);
     return {
       count: names.length,
@@ -162,17 +157,16 @@ function planFor(req: SearchRequest, source: SearchSource): Plan {
   }
 
   const searchedKind = req.kind;
-  const other = (searchedKind === 'subject' ? resource : subject) as Entity;
-  if (!known(searchedKind === 'subject' ? 'resource' : 'subject', other)) return EMPTY_PLAN;
+  const other = given(source, searchedKind === 'subject' ? 'resource' : 'subject', (searchedKind === 'subject' ? resource : subject) as Entity);
+  if (other === undefined) return EMPTY_PLAN;
   const wanted = (searchedKind === 'subject' ? subject : resource) as SearchedEntity;
   const c = source.entities(searchedKind, wanted.type);
   if (c === undefined) return EMPTY_PLAN;
   const { ids, properties } = c;
   const type = wanted.type;
-  const given = wanted.properties;
+  const sent = wanted.properties;
   const entity = (i: number): Entity => {
-    const stored = properties[i];
-    const props = given === undefined ? stored : stored === undefined ? given : { ...stored, ...given };
+    const props = merged(properties[i], sent);
     return props === undefined ? { type, id: ids[i] } : { type, id: ids[i], properties: props };
   };
   const prefix = '{"type":' + quote(type) + ',"id":';
@@ -181,4 +175,23 @@ function planFor(req: SearchRequest, source: SearchSource): Plan {
   return searchedKind === 'subject'
     ? { count: ids.length, input: (i) => make(entity(i), other, a), result }
     : { count: ids.length, input: (i) => make(other, entity(i), a), result };
+}
+
+/**
+ * A complete (given) entity as the policy sees it in a search. Of a kind the policy lists, it must
+ * be one of those listed — an unknown type or id finds nothing (AuthZEN: `{"results": []}`),
+ * whatever a permissive rule would say — and it gets its stored properties like a candidate does,
+ * request properties winning, so that the three searches agree (docs/search.md).
+ */
+function given(source: SearchSource, kind: 'subject' | 'resource', e: Entity): Entity | undefined {
+  if (!source.lists(kind)) return e;
+  const c = source.entities(kind, e.type);
+  const i = c === undefined ? -1 : c.indexOf(e.id);
+  if (i === -1) return undefined;
+  const stored = (c as Candidates).properties[i];
+  return stored === undefined ? e : { ...e, properties: merged(stored, e.properties) };
+}
+
+function merged(stored: Record<string, unknown> | undefined, sent: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  return sent === undefined ? stored : stored === undefined ? sent : { ...stored, ...sent };
 }
