@@ -80,5 +80,6 @@ export interface Candidates {
   readonly ids: readonly string[];
   /** Stored properties by position in `ids` (undefined: none). */
   readonly properties: readonly (Record<string, unknown> | undefined)[];
-  has(id: string): boolean;
+  /** Position of an id in `ids`, or -1. */
+  indexOf(id: string): number;
 }
