@@ -157,14 +157,14 @@ export function encodeToken(position: number, revision: string, hash: string): s
 export function decodeToken(token: string, req: SearchRequest, revision: string, candidates: number): number | Problem {
   const parts = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8').split('.') : [];
   const pos = parts.length === 4 && parts[0] === 'v1' && /^(0|[1-9]\d{0,15})$/.test(parts[1]) ? Number(parts[1]) : -1;
-  if (pos < 0 || (pos > candidates && parts[2] === revisionTag(revision))) {
-    return 'page.token is not a page token issued by this search API; send the next_token of the previous response unchanged';
-  }
+  const forged = 'page.token is not a page token issued by this search API; send the next_token of the previous response unchanged';
+  if (pos < 0) return forged;
   if (parts[3] !== req.hash) {
     return 'page.token was issued for a different request: while paging, every field except page.token (including page.limit) must stay the same; start again without page.token';
   }
   if (parts[2] !== revisionTag(revision)) {
     return 'page.token was issued for an earlier version of the policy (it has changed since); start the search again without page.token';
   }
+  if (pos > candidates) return forged;
   return pos;
 }
