@@ -130,6 +130,8 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
   if (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error) {
     console.error('wrk is not installed. Install it with `apt-get install -y wrk` (Debian/Ubuntu) or `brew install wrk` (macOS).');
     process.exit(1);
@@ -153,7 +155,8 @@ async function main(): Promise<void> {
     const constant = join(tmp, 'constant.rego');
     writeFileSync(constant, 'package vengtoo.authz\n\ndecision := {"allowed": true, "reason": "Access granted via role", "access_path": "role"}\n');
     const bare = start(['--input-type=module', '-e', BARE_SERVER, String(bareP)]);
-    const agentArgs = (port: number, policy = 'examples/policy.rego') => ['--import', 'tsx', 'src/cli/main.ts', '--policy', policy, '--no-watch', '--listen', `127.0.0.1:${port}`];
+    // The agent as users run it: the compiled package (built first, so it matches the sources).
+    const agentArgs = (port: number, policy = 'examples/policy.rego') => ['dist/cli/main.js', '--policy', policy, '--no-watch', '--listen', `127.0.0.1:${port}`];
     const agent = start(agentArgs(agentP));
     const logged = start([...agentArgs(logP), '--decision-log']);
     const constAgent = start(agentArgs(constP, constant));
