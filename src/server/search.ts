@@ -19,7 +19,7 @@ export type { SearchKind } from './search-request.js';
 export const SEARCH_DEFAULTS = { maxCandidates: 100_000, timeoutMs: 2_000 };
 
 /** Longest stretch a search runs before letting other requests in. */
-const SLICE_MS = 10;
+const SLICE_MS = 4;
 
 export interface SearchOptions {
   state: AgentState;

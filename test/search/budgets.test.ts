@@ -134,7 +134,7 @@ allow if {
   let agent: AgentProcess;
 
   before(async () => {
-    agent = await startAgent(['--policy', policyDir(POLICY, DOCS), '--search-timeout', '200ms']);
+    agent = await startAgent(['--policy', policyDir(POLICY, DOCS), '--search-timeout', '1s']);
   });
   after(async () => {
     assert.equal(await agent.stop(), 0);
@@ -145,8 +145,8 @@ allow if {
     const r = await search(agent, body);
     const ms = performance.now() - t0;
     assert.equal(r.status, 503, r.body);
-    assert.match(r.json().error, /^search did not finish within search_timeout \(200 ms\): \d+ of 2000 candidates examined; page through the results with page\.limit$/);
-    assert.ok(ms >= 200 && ms < 1500, `${ms} ms`);
+    assert.match(r.json().error, /^search did not finish within search_timeout \(1000 ms\): \d+ of 2000 candidates examined; page through the results with page\.limit$/);
+    assert.ok(ms >= 1000 && ms < 3000, `${ms} ms`);
   });
 
   it('with page.limit, pages end at the timeout and together give every result once', async () => {
@@ -163,16 +163,18 @@ allow if {
       return r;
     });
     await new Promise((r) => setTimeout(r, 30));
-    const decided: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      const r = await post(agent.url + '/access/v1/evaluation', { ...body, resource: { type: 'document', id: 'doc-0002', properties: { n: 2 } } });
-      assert.equal(r.json().decision, true);
-      decided.push(performance.now() - t0);
-    }
+    const decided = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const t0 = performance.now();
+        const r = await post(agent.url + '/access/v1/evaluation', { ...body, resource: { type: 'document', id: 'doc-0002', properties: { n: 2 } } });
+        assert.equal(r.json().decision, true);
+        return performance.now() - t0;
+      }),
+    );
     const finished = performance.now();
     assert.equal((await running).status, 503);
     assert.ok(searchDone > finished, 'the decisions were answered before the search ended');
-    assert.ok(Math.max(...decided) < 100, `decision latencies during the search: ${decided.map((d) => d.toFixed(1)).join(', ')} ms`);
+    // Without yielding they would all wait for the whole second of the search.
+    assert.ok(Math.max(...decided) < 500, `decision latencies during the search: ${decided.map((d) => d.toFixed(1)).join(', ')} ms`);
   });
 });
