@@ -138,7 +138,7 @@ describe('pages', () => {
 });
 
 describe('page tokens', () => {
-  let token: string;
+  let token = '';
 
   before(async () => {
     token = (await page('resource', { ...aliceViews, page: { limit: 5 } })).page.next_token;
