@@ -9,7 +9,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { parseListen, type Config } from '../config/index.js';
-import { compile } from '../rego/index.js';
+import { hostHooks } from '../host/index.js';
+import { compile, type HostHooks } from '../rego/index.js';
 import { CompileErrors, RegoError } from '../rego/errors.js';
 import { DecisionLog } from '../server/decision-log.js';
 import { AgentMetrics } from '../server/metrics.js';
@@ -60,9 +61,18 @@ export class Agent {
   private missingReported = false;
   private stopped = false;
 
+  /** Services builtins may use: http.send and DNS only when the operator turned them on. */
+  private readonly host: HostHooks;
+
   constructor(private readonly o: AgentOptions) {
     const c = o.config;
     this.log = o.logger;
+    this.host = c.http_send
+      ? hostHooks({
+          allowNet: c.http_send_allow_net ? c.http_send_allow_net.split(',').map((h) => h.trim()).filter(Boolean) : [],
+          defaultTimeoutMs: c.http_send_timeout,
+        })
+      : {};
     this.state = { mode: c.mode, decide: undefined, revision: '', lastSync: 0, degraded: false, startedAt: Date.now() };
     // In cloud mode the sync loop registers and updates the degraded and last-sync gauges.
     this.metrics = new AgentMetrics({ defaultMetrics: o.defaultMetrics, syncGauges: c.mode === 'local' });
@@ -184,7 +194,13 @@ export class Agent {
    */
   installPolicy(modules: { file: string; source: string }[], data: PlainObject, revision: string): InstalledPolicy {
     const c = this.o.config;
-    const policy = compile(modules, { data, strictBuiltinErrors: c.strict_builtin_errors, maxSteps: c.eval_max_steps, maxTimeMs: c.eval_timeout });
+    const policy = compile(modules, {
+      data,
+      strictBuiltinErrors: c.strict_builtin_errors,
+      maxSteps: c.eval_max_steps,
+      maxTimeMs: c.eval_timeout,
+      host: this.host,
+    });
     const info = makeDecider(policy, c.decision_path);
     const first = this.state.decide === undefined;
     this.state.search = makeSearchSource(policy, info.decide, revision); // lazy: costs nothing until searched

@@ -92,6 +92,17 @@ export const KEYS = {
     min: 0,
     doc: 'Wall-clock evaluation budget per decision request (a batch shares it); over it → denied as an evaluation error. 0 = unlimited',
   },
+  http_send: {
+    kind: 'bool',
+    default: 'false',
+    doc: 'Let policies call `http.send` (and resolve names for `net.lookup_ip_addr`). Off by default: the call blocks the decision until the remote answers',
+  },
+  http_send_allow_net: {
+    kind: 'string',
+    default: '',
+    doc: 'Comma-separated hosts `http.send` may reach (empty = any host, when `http_send` is on)',
+  },
+  http_send_timeout: { kind: 'duration', default: '5s', min: 1, doc: 'Default `http.send` timeout when the request sets none' },
   search_max_candidates: {
     kind: 'int',
     default: '100000',
