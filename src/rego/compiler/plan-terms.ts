@@ -581,7 +581,9 @@ export class TermPlanner {
         try {
           return def.fn(args, c);
         } catch (err) {
-          if (err instanceof RegoError) throw err;
+          // A RangeError that reaches here is the stack or heap running out (builtins report their
+          // own depth limits as BuiltinErrors): the evaluation fails (closed), it is not "undefined".
+          if (err instanceof RegoError || err instanceof RangeError) throw err;
           const be =
             err instanceof BuiltinError
               ? err
