@@ -105,7 +105,12 @@ export interface SyncState {
   policyFetchedAt?: number;
   /** Age of the active policy (ms), from policyFetchedAt. */
   policyAgeMs?: number;
-  /** Last sync failed, or the policy is older than maxPolicyAgeMs. */
+  /**
+   * The active bundle could not be written to the cache (read-only or full cache_dir): a restart
+   * would serve an older policy. Written again on every later sync attempt until it succeeds.
+   */
+  cacheStale: boolean;
+  /** Last sync failed, the policy is older than maxPolicyAgeMs, or the cache is stale. */
   degraded: boolean;
   nextSyncAt?: number;
 }
@@ -124,7 +129,9 @@ export class BundleSync {
   private readonly maxBytes: number;
 
   private active: { etag?: string; revision: string; sha256: string; tenantId?: string; source: 'cloud' | 'cache' } | undefined;
-  private st: Omit<SyncState, 'degraded' | 'policyAgeMs' | 'hasPolicy'> = { consecutiveFailures: 0 };
+  private st: Omit<SyncState, 'degraded' | 'policyAgeMs' | 'hasPolicy' | 'cacheStale'> = { consecutiveFailures: 0 };
+  /** The active bundle while the cache refuses it (see SyncState.cacheStale). */
+  private unsaved: { bytes: Uint8Array; meta: { revision: string; fetchedAt: number; etag?: string } } | undefined;
   private timer: TimerHandle | undefined;
   private running = false;
   private inflight: Promise<SyncResult> | undefined;
@@ -167,7 +174,8 @@ export class BundleSync {
       ...(this.active ? { source: this.active.source, revision: this.active.revision, tenantId: this.active.tenantId } : {}),
       ...(this.active?.etag !== undefined ? { etag: this.active.etag } : {}),
       ...(age !== undefined ? { policyAgeMs: age } : {}),
-      degraded: this.st.consecutiveFailures > 0 || tooOld,
+      cacheStale: this.unsaved !== undefined,
+      degraded: this.st.consecutiveFailures > 0 || tooOld || this.unsaved !== undefined,
     };
   }
 
@@ -273,6 +281,7 @@ export class BundleSync {
   }
 
   private async attempt(): Promise<SyncResult> {
+    if (this.unsaved !== undefined) await this.persist(this.unsaved.bytes, this.unsaved.meta);
     const headers: Record<string, string> = { ...baseHeaders({ version: this.o.version, ...(this.o.apiKey ? { apiKey: this.o.apiKey } : {}) }), Accept: ACCEPT };
     if (this.active?.etag) headers['If-None-Match'] = this.active.etag;
     const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stopController.signal]);
@@ -329,8 +338,16 @@ export class BundleSync {
     const previous = this.active?.revision;
     this.activate(bundle, info);
     this.log.info({ revision: info.revision, previous_revision: previous, etag, size: bundle.size, signed_by: bundle.signature?.keyId }, 'bundle activated');
-    if (this.o.cache) await this.o.cache.save(bytes, { revision: info.revision, fetchedAt: now, ...(etag !== undefined ? { etag } : {}) });
+    await this.persist(bytes, { revision: info.revision, fetchedAt: now, ...(etag !== undefined ? { etag } : {}) });
     return { outcome: 'updated', status: 200 };
+  }
+
+  /** Writes the active bundle to the cache; on failure keeps it to try again (degraded meanwhile). */
+  private async persist(bytes: Uint8Array, meta: { revision: string; fetchedAt: number; etag?: string }): Promise<void> {
+    if (!this.o.cache) return;
+    const ok = await this.o.cache.save(bytes, meta);
+    if (ok && this.unsaved !== undefined) this.log.info({ dir: this.o.cache.dir, revision: meta.revision }, 'bundle cache written again');
+    this.unsaved = ok ? undefined : { bytes, meta };
   }
 
   private activate(bundle: Bundle, info: BundleInfo): void {
