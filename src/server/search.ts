@@ -95,17 +95,26 @@ export class SearchHandler {
     let errors = 0;
     let firstError: unknown;
     let outOfTime = false;
+    // Once the page is full, look ahead for the next allowed candidate: the token then points at
+    // it, so a non-empty next_token always leads to a non-empty page (and "" comes as soon as
+    // nothing is left). That costs one extra evaluation per page.
+    let full = false;
     while (pos < plan.count) {
       if (examined === max) break; // only reached with a limit (checked above otherwise)
-      const d: Decision = decide(plan.input(pos));
+      const i = pos;
+      const d: Decision = decide(plan.input(i));
       pos++;
       examined++;
       if (d.error !== undefined) {
         if (errors++ === 0) firstError = d.error;
         this.o.metrics.recordEvaluationError(d.error);
       } else if (d.allowed) {
-        results.push(plan.result(pos - 1));
-        if (results.length === limit) break;
+        if (full) {
+          pos = i;
+          break;
+        }
+        results.push(plan.result(i));
+        full = results.length === limit;
       }
       const now = performance.now();
       if (now >= deadline) {

@@ -108,23 +108,20 @@ describe('pages', () => {
       for (const [i, p] of pages.entries()) {
         assert.equal(p.page.count, p.results.length);
         if (i < pages.length - 1) assert.equal(p.results.length, limit, `page ${i} is full`);
-        else assert.ok(p.results.length <= limit);
+        else assert.ok(p.results.length > 0 && p.results.length <= limit, 'the last page is not empty');
       }
-      // Stops early at the limit: one page per `limit` results, then the rest (alice's last result
-      // is not the last candidate, so a page that fills up always has a token after it).
-      assert.equal(pages.length, Math.floor(ALICE_VIEWS.length / limit) + 1);
+      // Stops at the limit, and a token only when more results follow.
+      assert.equal(pages.length, Math.ceil(ALICE_VIEWS.length / limit));
     });
   }
 
-  it('a page that ends at the last candidate is the last; one that ends before it needs one more, empty page', async () => {
-    // erin may view doc-059, the last candidate (her own); alice's last is doc-057.
-    const erin = { ...aliceViews, subject: { type: 'user', id: 'erin' } };
-    const erinViews = (await search('resource', erin)).json().results as { id: string }[];
-    assert.equal(erinViews.at(-1)?.id, 'doc-059');
-    const one = await allPages('resource', erin, erinViews.length);
-    assert.equal(one.length, 1);
-    const two = await allPages('resource', aliceViews, ALICE_VIEWS.length);
-    assert.deepEqual(two.map((p) => p.results.length), [ALICE_VIEWS.length, 0]);
+  it('a full page has a token only when another allowed result follows', async () => {
+    // alice's last result is doc-057; doc-058 and doc-059 are candidates she may not view.
+    const exact = await allPages('resource', aliceViews, ALICE_VIEWS.length);
+    assert.equal(exact.length, 1);
+    assert.equal(exact[0].page.next_token, '');
+    const short = await allPages('resource', aliceViews, ALICE_VIEWS.length - 1);
+    assert.deepEqual(short.map((p) => ids(p.results)), [ALICE_VIEWS.slice(0, -1), ['doc-057']]);
   });
 
   it('subject and action searches page too', async () => {
