@@ -4,7 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { http, metricValue, post, startAgent, type AgentProcess, type RawResponse } from '../agent/helpers.js';
@@ -154,6 +154,35 @@ allow if {
     assert.ok(pages.length > 1, `${pages.length} pages`);
     assert.ok(pages.every((p) => p.page.count === p.results.length));
     assert.deepEqual(pages.flatMap((p) => p.results.map((r) => r.id)), expected);
+  });
+
+  it('a search stops when its client goes away', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+    const pid = agent.proc.pid!;
+    const cpuMs = () => {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in 1/100 s
+    };
+    const busy = async (abortAfter: number | undefined): Promise<number> => {
+      const ac = new AbortController();
+      const done = fetch(`${agent.url}/access/v1/search/resource`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: ac.signal,
+      }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 150));
+      if (abortAfter !== undefined) ac.abort();
+      await new Promise((r) => setTimeout(r, 50));
+      const c0 = cpuMs();
+      await new Promise((r) => setTimeout(r, 600));
+      const used = cpuMs() - c0;
+      await done;
+      return used;
+    };
+    const running = await busy(undefined); // the search goes on for the whole window
+    const stopped = await busy(150);
+    assert.ok(running >= 100, `a running search uses the CPU (${running} ms in 600 ms)`);
+    assert.ok(stopped < running / 3, `an abandoned search stops (${stopped} ms vs ${running} ms)`);
   });
 
   it('decisions are served while a search runs', async () => {
