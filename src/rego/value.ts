@@ -66,27 +66,33 @@ function canonical(v: Value): string {
 
 /** A Rego set. Membership by value; iteration in sorted order (computed once, then cached). */
 export class RSet {
-  readonly map = new Map<unknown, Value>();
+  /** Created on first insert: many sets (rule results per request) stay empty. */
+  private m: Map<unknown, Value> | null = null;
   private order: Value[] | undefined;
 
   constructor(items?: Iterable<Value>) {
-    if (items) for (const v of items) this.map.set(keyOf(v), v);
+    if (items) for (const v of items) this.add(v);
+  }
+  /** Canonical key → element. */
+  get map(): Map<unknown, Value> {
+    return (this.m ??= new Map());
   }
   get size(): number {
-    return this.map.size;
+    return this.m === null ? 0 : this.m.size;
   }
   add(v: Value): void {
     const k = keyOf(v);
-    if (!this.map.has(k)) {
-      this.map.set(k, v);
+    const m = (this.m ??= new Map());
+    if (!m.has(k)) {
+      m.set(k, v);
       this.order = undefined;
     }
   }
   has(v: Value): boolean {
-    return this.map.has(keyOf(v));
+    return this.m !== null && this.m.has(keyOf(v));
   }
   sorted(): Value[] {
-    if (this.order === undefined) this.order = [...this.map.values()].sort(compare);
+    if (this.order === undefined) this.order = this.m === null ? [] : [...this.m.values()].sort(compare);
     return this.order;
   }
 }

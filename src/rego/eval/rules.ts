@@ -153,7 +153,7 @@ function evalSet(c: Ctx, node: RuleNode): Value {
   c.tick(undefined);
   const s = new RSet();
   for (const r of node.plannedSets) {
-    const f: Frame = new Array(r.nslots);
+    const f = frameFor(r);
     r.body(c, f, () => {
       const k = (r.key as NonNullable<PlannedRule['key']>)(c, f);
       if (k !== undefined) s.add(k);
