@@ -3,7 +3,7 @@
 // policy's decide function, one response string.
 
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BearerAuth, WWW_AUTHENTICATE } from './auth.js';
@@ -57,6 +57,9 @@ const SEARCH_ACTION_PATH = '/access/v1/search/action';
 
 const JSON_TYPE = 'application/json';
 
+/** On shutdown, how long idle keep-alive connections may still deliver a request (see close). */
+const KEEPALIVE_GRACE_MS = 1000;
+
 /** Batch items left when the request's evaluation time budget is spent: denied as an evaluation error. */
 const BUDGET_SPENT: Decision = Object.freeze({
   allowed: false,
@@ -107,18 +110,22 @@ export class AgentServer {
   }
 
   /**
-   * Graceful stop: no new connections, idle keep-alive connections closed, in-flight requests
-   * finish (their responses carry `Connection: close`); after `timeoutMs` the rest are cut.
+   * Graceful stop: no new connections, in-flight requests finish (their responses carry
+   * `Connection: close`); after `timeoutMs` the rest are cut. Idle keep-alive connections are not
+   * dropped at once (as http.Server#close would): a request a client is writing onto one at this
+   * instant would be lost unanswered. For KEEPALIVE_GRACE_MS such requests are answered (with
+   * `Connection: close`), then the connections still idle are closed.
    */
   close(timeoutMs: number): Promise<void> {
     this.closing = true;
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.http.closeAllConnections(), timeoutMs);
-      this.http.close(() => {
+      const grace = setTimeout(() => this.http.closeIdleConnections(), Math.min(KEEPALIVE_GRACE_MS, timeoutMs));
+      NetServer.prototype.close.call(this.http, () => {
         clearTimeout(timer);
+        clearTimeout(grace);
         resolve();
       });
-      this.http.closeIdleConnections();
     });
   }
 
