@@ -82,8 +82,15 @@ describe('mcp-gateway over stdio (server-everything)', { timeout: 120_000 }, () 
     const before = gw.decisions().length;
     await gw.client.callTool({ name: 'echo', arguments: { message: 'logged' } });
     await rejection(gw.client.callTool({ name: 'get-env', arguments: {} }));
-    await until(() => gw.decisions().length >= before + 2, 5000, 'two decision lines');
-    const [allow, deny] = gw.decisions().slice(before);
+    // Lines of earlier tests' calls may still arrive: pick this test's two by their tool.
+    const mine = () => gw.decisions().slice(before);
+    await until(
+      () => mine().some((d) => d.resource_id === 'everything__echo') && mine().some((d) => d.resource_id === 'everything__get-env'),
+      5000,
+      'two decision lines',
+    );
+    const allow = mine().find((d) => d.resource_id === 'everything__echo') as Record<string, unknown>;
+    const deny = mine().find((d) => d.resource_id === 'everything__get-env') as Record<string, unknown>;
     assert.equal(allow.resource_id, 'everything__echo');
     assert.equal(allow.decision, true);
     assert.equal(allow.action, 'invoke');
