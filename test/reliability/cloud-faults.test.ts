@@ -156,6 +156,7 @@ async function runGroup(faults: Fault[], g: number): Promise<{ lines: string[]; 
     const t1 = Date.now();
     if (f.name.startsWith('cloud down')) await c.start();
     c.fault = { mode: 'ok' };
+    c.cutSlow();
     c.setBundle(await bundle(next));
     await until(`${f.name}: recovered`, async () => (await serving(a)) === next && !(await health(a)).degraded, 20_000);
     lines.push(`${f.name}: degraded after ${degradedAfter} ms (counted as ${counted.join('/')}), kept serving ${rev}, recovered to ${next} ${Date.now() - t1} ms after the fault ended`);

@@ -21,6 +21,8 @@ export type BundleFault =
 export class FaultCloud {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Bundle responses held open by 'hang' or 'drip'. */
+  private readonly slow = new Set<ServerResponse>();
   port = 0;
   bundle: Uint8Array | undefined;
   etag = '';
@@ -57,6 +59,12 @@ export class FaultCloud {
     this.port = (server.address() as AddressInfo).port;
     this.server = server;
     return this;
+  }
+
+  /** Ends a 'hang' or 'drip' fault at once: responses still held open are cut. */
+  cutSlow(): void {
+    for (const r of this.slow) r.socket?.destroy();
+    this.slow.clear();
   }
 
   /** Down: the port refuses connections; open connections are cut. */
@@ -106,6 +114,7 @@ export class FaultCloud {
         res.writeHead(f.status, { 'content-type': 'application/json' }).end('{"error":"injected"}');
         return;
       case 'hang':
+        this.slow.add(res);
         return;
       case 'bytes':
         res.writeHead(200, { ...type, etag: `"bytes-${f.bytes.length}"`, ...(f.length ? { 'content-length': String(f.bytes.length) } : {}) });
@@ -143,6 +152,7 @@ export class FaultCloud {
       return;
     }
     if (f.mode === 'drip') {
+      this.slow.add(res);
       res.writeHead(200, headers);
       let i = 0;
       const t = setInterval(() => {
