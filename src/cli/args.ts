@@ -23,6 +23,20 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/**
+ * The value of a long flag given as `--name` or `--name=value`: booleans accept true/false/1/0;
+ * a value flag written `--name` alone takes the next argument (handled by the caller).
+ */
+export function flagValue(spec: { boolean?: boolean }, name: string, value: string | boolean | undefined): string | boolean {
+  if (!spec.boolean) return value as string;
+  if (value === undefined) return true;
+  if (typeof value !== 'string') return value;
+  const v = value.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new UsageError(`--${name} takes true or false, not ${JSON.stringify(value)}`);
+}
+
 export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short as string, s]));
@@ -47,18 +61,10 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
         } else spec = undefined;
       }
       if (spec === undefined) throw new UsageError(`unknown flag --${name}`);
-      if (spec.boolean) {
-        if (value === undefined) value = true;
-        else if (typeof value === 'string') {
-          const v = value.toLowerCase();
-          if (v === 'true' || v === '1') value = true;
-          else if (v === 'false' || v === '0') value = false;
-          else throw new UsageError(`--${name} takes true or false, not ${JSON.stringify(value)}`);
-        }
-      } else if (value === undefined) {
+      if (!spec.boolean && value === undefined) {
         if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`);
         value = argv[++i];
-      }
+      } else value = flagValue(spec, name, value);
       flags.set(spec.name, value);
     } else if (arg.startsWith('-') && arg.length > 1) {
       const spec = byShort.get(arg.slice(1));

@@ -7,7 +7,7 @@ import { DataConflict, PolicyNotFound, readPolicies, type PolicySet } from '../a
 import { BundleError, parseJSONValue, parseYAMLValue } from '../bundle/index.js';
 import { CompileErrors, RegoError } from '../rego/index.js';
 import { toJSON, type Value } from '../rego/value.js';
-import { UsageError } from './args.js';
+import { UsageError, flagValue } from './args.js';
 
 export { UsageError } from './args.js';
 
@@ -60,18 +60,10 @@ export function parseToolArgs(argv: readonly string[], specs: readonly ToolFlag[
         value = false;
       }
       if (spec === undefined) throw new UsageError(`unknown flag --${name}`);
-      if (spec.boolean) {
-        if (value === undefined) value = true;
-        else if (typeof value === 'string') {
-          const v = value.toLowerCase();
-          if (v === 'true' || v === '1') value = true;
-          else if (v === 'false' || v === '0') value = false;
-          else throw new UsageError(`--${name} takes true or false, not ${JSON.stringify(value)}`);
-        }
-      } else if (value === undefined) {
+      if (!spec.boolean && value === undefined) {
         if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`);
         value = argv[++i];
-      }
+      } else value = flagValue(spec, name, value);
       set(spec, value);
     } else if (arg.startsWith('-') && arg.length > 1) {
       const spec = byShort.get(arg.slice(1));
