@@ -40,6 +40,19 @@ function materialize(c: Ctx, node: RuleNode): Value | undefined {
     }
     for (const [k, v] of objectEntries(base as ObjectValue)) b.set(k, v);
   }
+  if (node.dyn.length > 0) {
+    // Ref-head rules with variable keys: every rule at or below the node writes into one tree,
+    // so a rule cannot write inside another rule's value (OPA indexes them all together).
+    const tree = new Map<unknown, Entry>();
+    evalDyn(c, node, [], tree);
+    collectBelow(c, node, [], tree);
+    for (const e of tree.values()) {
+      const v = freeze(e);
+      const prev = b.get(e.key);
+      b.put(e.key, prev === undefined ? v : overlayBase(prev, v));
+    }
+    return b.build();
+  }
   for (const [name, child] of node.children) {
     if (child.isFunction) continue;
     const v = nodeValue(c, child);
@@ -47,7 +60,6 @@ function materialize(c: Ctx, node: RuleNode): Value | undefined {
     const prev = b.get(name);
     b.put(name, prev === undefined ? v : overlayBase(prev, v));
   }
-  if (node.dyn.length > 0) evalDyn(c, node, b);
   return b.build();
 }
 
@@ -61,29 +73,6 @@ function overlayBase(base: Value, virtual: Value): Value {
     out.put(k, prev === undefined ? v : overlayBase(prev, v));
   }
   return out.build();
-}
-
-/**
- * Documents that meet at one path (base data and rules, or several ref-head rules) merge when
- * both are objects, or both sets; any other overlap is a conflict unless the values are equal.
- */
-function mergeValues(a: Value, b: Value, loc?: Location): Value {
-  if (isObj(a) && isObj(b)) {
-    const out = new ObjectBuilder();
-    for (const [k, v] of objectEntries(a as ObjectValue)) out.set(k, v);
-    for (const [k, v] of objectEntries(b as ObjectValue)) {
-      const prev = out.get(k);
-      out.put(k, prev === undefined ? v : mergeValues(prev, v, loc));
-    }
-    return out.build();
-  }
-  if (a instanceof RSet && b instanceof RSet) {
-    const s = new RSet(a.sorted());
-    for (const x of b.sorted()) s.add(x);
-    return s;
-  }
-  if (equal(a, b)) return a;
-  throw conflict('object keys must be unique', loc);
 }
 
 function isObj(v: Value): boolean {
@@ -163,16 +152,17 @@ function evalSet(c: Ctx, node: RuleNode): Value {
   return s;
 }
 
-/** Ref-head rules below a node: each solution places a value at its key path. */
-function evalDyn(c: Ctx, node: RuleNode, into: ObjectBuilder): void {
+/**
+ * Ref-head rules of a node: each solution places its value (or, for `contains`, one element of
+ * a set) at its key path below `prefix`.
+ */
+function evalDyn(c: Ctx, node: RuleNode, prefix: Value[], tree: Map<unknown, Entry>): void {
   c.tick(undefined);
-  // Build a mutable tree first: leaves may be sets (multi-value) or single values.
-  const tree = new Map<unknown, Entry>();
   for (const r of node.plannedDyn) {
     const suffix = r.suffix as NonNullable<PlannedRule['suffix']>;
     const multi = r.src.rule.head.contains;
     runRule(c, r, new Array(r.nslots), (v, f) => {
-      const keys: Value[] = [];
+      const keys: Value[] = prefix.slice();
       for (const s of suffix) {
         const k = s(c, f);
         if (k === undefined) return false;
@@ -187,11 +177,30 @@ function evalDyn(c: Ctx, node: RuleNode, into: ObjectBuilder): void {
       return false;
     });
   }
-  for (const e of tree.values()) {
-    const v = freeze(e);
-    const prev = into.get(e.key);
-    if (prev === undefined) into.set(e.key, v);
-    else into.put(e.key, mergeValues(prev, v, node.dyn[0]?.rule.loc));
+}
+
+/**
+ * Rules below a node that has ref-head rules, after those rules (OPA's order): a complete rule's
+ * value is one leaf, a multi-value rule adds its elements to a set leaf, nested ref-head rules
+ * place their solutions. Only rule solutions create entries, as in OPA.
+ */
+function collectBelow(c: Ctx, node: RuleNode, prefix: Value[], tree: Map<unknown, Entry>): void {
+  for (const [name, child] of node.children) {
+    if (child.isFunction) continue;
+    const keys = [...prefix, name];
+    if (child.complete.length > 0 || child.defaultRule !== undefined) {
+      const v = nodeValue(c, child);
+      if (v !== undefined) insert(tree, keys, v, false, (child.complete[0] ?? child.defaultRule)?.rule.loc);
+      continue;
+    }
+    if (child.sets.length > 0) {
+      const v = nodeValue(c, child);
+      const loc = child.sets[0].rule.loc;
+      if (v instanceof RSet) for (const x of v.sorted()) insert(tree, keys, x, true, loc);
+      continue;
+    }
+    if (child.dyn.length > 0) evalDyn(c, child, keys, tree);
+    collectBelow(c, child, keys, tree);
   }
 }
 
@@ -202,7 +211,11 @@ interface Entry {
   children?: Map<unknown, Entry>;
 }
 
-function insert(tree: Map<unknown, Entry>, keys: Value[], v: Value, multi: boolean, loc: Location): void {
+/**
+ * Places one value at a key path. Objects made by key paths merge; a value placed by a rule is
+ * opaque: writing below it is a conflict, and so is placing a different value where one is.
+ */
+function insert(tree: Map<unknown, Entry>, keys: Value[], v: Value, multi: boolean, loc: Location | undefined): void {
   let level = tree;
   for (let i = 0; i < keys.length; i++) {
     const ck = keyOf(keys[i]);
@@ -217,8 +230,11 @@ function insert(tree: Map<unknown, Entry>, keys: Value[], v: Value, multi: boole
         (e.set ??= new RSet()).add(v);
       } else if (e.leaf === undefined && !e.set && !e.children) {
         e.leaf = v;
-      } else if (e.leaf === undefined || !equal(e.leaf, v)) {
+      } else if (e.leaf !== undefined ? !equal(e.leaf, v) : !equal(freeze(e), v)) {
         throw conflict('object keys must be unique', loc);
+      } else if (e.leaf === undefined) {
+        // Equal to what deeper rules built: it stands, and nothing may be written below it.
+        e.leaf = v;
       }
     } else {
       if (e.leaf !== undefined || e.set) throw conflict('object keys must be unique', loc);
