@@ -2,14 +2,15 @@
 // the example policy and a larger generated one, on allow and deny inputs. Absolute times drift on
 // shared machines; compare figures from one run with each other.
 //
-// Run with: node --expose-gc --max-semi-space-size=64 --import tsx bench/engine.ts
+// npm run bench:engine compiles it (tsconfig.bench.json) and runs it with --expose-gc and a large
+// semi-space, so allocation per decision can be read from heap growth.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { compile, type Policy } from '../src/rego/index.js';
 import type { Value } from '../src/rego/value.js';
+import { ROOT } from './root.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = ROOT + '/';
 const gc = (globalThis as { gc?: () => void }).gc;
 
 interface Case {

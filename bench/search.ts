@@ -9,7 +9,7 @@
 //                (one decision per candidate) and the response text; no sockets. Wall and CPU
 //                time (CPU is steadier when other processes share the machine), and beside it
 //                the same decide() calls in a bare loop: the policy's share of the time.
-//   over HTTP    the agent process (from source, via tsx) on 127.0.0.1 with one keep-alive
+//   over HTTP    the built agent process (dist/) on 127.0.0.1 with one keep-alive
 //                connection, searches one after another; includes sending and reading the
 //                response (10,000 results are ~390 KB of JSON).
 // Absolute times drift on shared machines: the load average is printed with the figures.
@@ -18,18 +18,19 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from "node:path";
+
 import { pino } from 'pino';
 import { makeDecider } from '../src/agent/decider.js';
 import { makeSearchSource } from '../src/agent/search.js';
 import { compile } from '../src/rego/index.js';
 import type { PlainObject, Value } from '../src/rego/value.js';
+import { ROOT } from './root.js';
 import { AgentMetrics } from '../src/server/metrics.js';
 import { SearchHandler, type SearchKind, type SearchReply } from '../src/server/search.js';
 import type { AgentState } from '../src/server/types.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const N = 10_000;
 
@@ -178,7 +179,7 @@ async function overHttp(data: PlainObject): Promise<Map<string, number[]>> {
   const dir = mkdtempSync(join(tmpdir(), 'vengtoo-bench-search-'));
   writeFileSync(join(dir, 'policy.rego'), readFileSync(join(ROOT, 'examples', 'policy.rego')));
   writeFileSync(join(dir, 'data.json'), JSON.stringify(data));
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), '--policy', dir, '--no-watch', '--listen', '127.0.0.1:0'], {
+  const proc = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), '--policy', dir, '--no-watch', '--listen', '127.0.0.1:0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, HOME: dir },

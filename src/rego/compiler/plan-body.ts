@@ -14,6 +14,7 @@ import { Resolver, Scope, SlotAlloc } from './resolve.js';
 import type { ModuleInfo, RuleNode, RuleSource, RuleTree } from './ruletree.js';
 import { arityOf, schedule } from './safety.js';
 import { TermPlanner, type BodyPlanner } from './plan-terms.js';
+import { generateBody } from './codegen.js';
 
 type Det = (c: Ctx, f: Frame) => boolean;
 interface PlannedExpr {
@@ -47,6 +48,10 @@ export class Planner implements BodyPlanner {
     const { order } = schedule({ ...body, exprs }, bound, this.errors);
     const b = bound;
     for (const s of body.outer) b.add(s);
+    if (!this.coverage) {
+      const generated = generateBody(this, order, b);
+      if (generated !== null) return generated;
+    }
     const planned: PlannedExpr[] = [];
     for (const s of order) {
       try {
@@ -59,7 +64,7 @@ export class Planner implements BodyPlanner {
     return sequence(planned);
   }
 
-  private planExpr(e: RExpr, bound: Set<number>, leftFirst: boolean): PlannedExpr {
+  planExpr(e: RExpr, bound: Set<number>, leftFirst: boolean): PlannedExpr {
     const p = this.planExprUncovered(e, bound, leftFirst);
     return this.coverage ? covered(p, e.loc) : p;
   }

@@ -1,0 +1,352 @@
+// Code generation for rule bodies. A body becomes one JavaScript function: expressions run in
+// safe order as straight-line tests, `some x in coll` becomes a `for` loop with the rest of the
+// body inside it, and common terms (variables, input and variable refs, comparisons, builtin and
+// function calls) are written out inline. V8 then optimises a whole body as one function, with
+// monomorphic call sites, instead of a tree of small closures calling each other.
+//
+// Anything not handled here (negation, `with`, `every`, comprehensions, iteration inside refs,
+// …) is planned as a closure by the Planner and called from the generated code, so coverage of
+// the language never depends on this file: it only makes the common shapes fast.
+
+import type { Location } from '../errors.js';
+import { getKey } from '../eval/access.js';
+import type { Ctx, Frame } from '../eval/context.js';
+import { equal, plainKeys, RObject, RSet, type PlainObject, type Value } from '../value.js';
+import type { RExpr, RTerm } from './ir.js';
+import type { Step } from './plan-types.js';
+import type { TermPlanner } from './plan-terms.js';
+import { arityOf } from './safety.js';
+
+/** What the generator needs from the body planner: closures for the shapes it does not handle. */
+export interface FallbackPlanner {
+  readonly terms: TermPlanner;
+  planExpr(e: RExpr, bound: Set<number>, leftFirst: boolean): { det?: (c: Ctx, f: Frame) => boolean; step?: Step };
+}
+
+export interface Scheduled {
+  expr: RExpr;
+  leftFirst: boolean;
+}
+
+/** Keys of a collection in OPA's iteration order (arrays are handled by index before this). */
+function iterKeys(v: Value): Value[] {
+  if (v instanceof RSet) return v.sorted();
+  if (v instanceof RObject) return v.keys();
+  return plainKeys(v as PlainObject);
+}
+
+function iterVal(v: Value, k: Value): Value {
+  if (v instanceof RSet) return k;
+  if (v instanceof RObject) return v.get(k) as Value;
+  return (v as PlainObject)[k as string];
+}
+
+const RUNTIME = { getKey, equal, iterKeys, iterVal };
+
+/**
+ * Keys a plain property read could find on something other than an object's own data: prototype
+ * members of every kind of value, fields of the set and object classes, array lengths. A read of
+ * any other string key finds exactly the object's own member, or nothing.
+ */
+const UNSAFE_KEYS: ReadonlySet<string> = (() => {
+  const names = new Set<string>(['__proto__']);
+  const protos: object[] = [Object.prototype, Array.prototype, String.prototype, Number.prototype];
+  protos.push(Boolean.prototype, BigInt.prototype, RSet.prototype, RObject.prototype);
+  for (const o of [...protos, new RSet(), new RObject(), [], '']) {
+    for (let p: object | null = Object(o); p !== null; p = Object.getPrototypeOf(p)) {
+      for (const n of Object.getOwnPropertyNames(p)) names.add(n);
+    }
+  }
+  return names;
+})();
+const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
+
+let codegenAvailable = true;
+
+/**
+ * Generates the body; returns null if this runtime forbids code generation from strings
+ * (node --disallow-code-generation-from-strings), in which case the caller plans closures.
+ */
+export function generateBody(planner: FallbackPlanner, order: Scheduled[], bound: Set<number>): Step | null {
+  if (!codegenAvailable) return null;
+  const g = new BodyGen(planner, bound);
+  g.exprs(order, 0, 'return false');
+  return g.build();
+}
+
+class BodyGen {
+  private readonly consts: unknown[] = [];
+  private readonly lines: string[] = [];
+  private tmps = 0;
+  private labels = 0;
+
+  constructor(
+    private readonly planner: FallbackPlanner,
+    private readonly bound: Set<number>,
+  ) {}
+
+  build(): Step | null {
+    const names = this.consts.map((_, i) => `K${i} = K[${i}]`);
+    const src =
+      `"use strict";\nconst { getKey, equal, iterKeys, iterVal } = rt;\n` +
+      (names.length > 0 ? `const ${names.join(', ')};\n` : '') +
+      `return function body(c, f, k) {\n${this.lines.join('\n')}\nreturn false;\n};`;
+    try {
+      return new Function('K', 'rt', src)(this.consts, RUNTIME) as Step;
+    } catch (err) {
+      if (err instanceof EvalError) {
+        codegenAvailable = false;
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  private k(v: unknown): string {
+    let i = this.consts.indexOf(v);
+    if (i < 0) i = this.consts.push(v) - 1;
+    return `K${i}`;
+  }
+  private tmp(): string {
+    return `t${this.tmps++}`;
+  }
+  private emit(line: string): void {
+    this.lines.push(line);
+  }
+
+  /** Emits expressions i.. of the body; `fail` is the statement that abandons this solution. */
+  exprs(order: Scheduled[], i: number, fail: string): void {
+    if (i === order.length) {
+      this.emit('if (k()) return true;');
+      return;
+    }
+    const { expr: e, leftFirst } = order[i];
+    if (!e.negated && e.with.length === 0) {
+      if (e.kind === 'true') return this.exprs(order, i + 1, fail);
+      if (e.kind === 'somein' && this.someIn(e, order, i, fail)) return;
+      if (e.kind === 'term' && this.test(e.term, fail)) return this.exprs(order, i + 1, fail);
+      if (e.kind === 'unify' && (leftFirst ? this.unify(e.left, e.right, fail) : this.unify(e.right, e.left, fail))) {
+        return this.exprs(order, i + 1, fail);
+      }
+    }
+    const p = this.planner.planExpr(e, this.bound, leftFirst);
+    if (p.det) {
+      this.emit(`if (!${this.k(p.det)}(c, f)) ${fail};`);
+      return this.exprs(order, i + 1, fail);
+    }
+    // A closure that enumerates solutions: the rest of the body becomes its continuation.
+    this.emit(`if (${this.k(p.step)}(c, f, () => {`);
+    this.exprs(order, i + 1, 'return false');
+    this.emit('return false;\n})) return true;');
+  }
+
+  /** A term used as an expression: true unless undefined or false. */
+  private test(t: RTerm, fail: string): boolean {
+    if (t.t === 'call' && arityOf(t.fn) >= 0 && t.args.length !== arityOf(t.fn)) return false;
+    if (!this.canEval(t)) return false;
+    const v = this.term(t, fail);
+    this.emit(`if (${v} === false) ${fail};`);
+    return true;
+  }
+
+  /** `dst = src` where src has no unbound variables and dst is a variable or a value. */
+  private unify(src: RTerm, dst: RTerm, fail: string): boolean {
+    if (!this.canEval(src)) return false;
+    if (dst.t === 'local' && !this.bound.has(dst.slot)) {
+      const v = this.term(src, fail);
+      this.bound.add(dst.slot);
+      this.emit(`f[${dst.slot}] = ${v};`);
+      return true;
+    }
+    if (!this.canEval(dst)) return false;
+    const v = this.term(src, fail);
+    const w = this.term(dst, fail);
+    this.emit(`if (${sameCheck(v, w, dst)}) ${fail};`);
+    return true;
+  }
+
+  /** `some v in coll` / `some k, v in coll` over a collection with no unbound variables. */
+  private someIn(e: Extract<RExpr, { kind: 'somein' }>, order: Scheduled[], i: number, fail: string): boolean {
+    const key = e.key;
+    if (!this.canEval(e.collection) || e.value.t !== 'local' || (key !== undefined && key.t !== 'local')) return false;
+    const coll = this.term(e.collection, fail);
+    const n = this.labels++;
+    const label = `L${n}`;
+    const loc = this.k(e.loc);
+    this.emit(`if (typeof ${coll} === 'object' && ${coll} !== null) {`);
+    this.emit(`const a${n} = Array.isArray(${coll}), ks${n} = a${n} ? null : iterKeys(${coll}), n${n} = a${n} ? ${coll}.length : ks${n}.length;`);
+    this.emit(`${label}: for (let i${n} = 0; i${n} < n${n}; i${n}++) {`);
+    this.emit(`c.tick(${loc});`);
+    const keyExpr = `(a${n} ? i${n} : ks${n}[i${n}])`;
+    const valExpr = `(a${n} ? ${coll}[i${n}] : iterVal(${coll}, ks${n}[i${n}]))`;
+    const next = `continue ${label}`;
+    // The key is matched before the value, as the closure planner does.
+    if (key !== undefined) this.bindLocal(key as Extract<RTerm, { t: 'local' }>, keyExpr, next);
+    this.bindLocal(e.value as Extract<RTerm, { t: 'local' }>, valExpr, next);
+    this.exprs(order, i + 1, next);
+    this.emit('}\n}');
+    return true;
+  }
+
+  private bindLocal(l: Extract<RTerm, { t: 'local' }>, value: string, fail: string): void {
+    if (this.bound.has(l.slot)) {
+      this.emit(`if (!equal(f[${l.slot}], ${value})) ${fail};`);
+    } else {
+      this.bound.add(l.slot);
+      this.emit(`f[${l.slot}] = ${value};`);
+    }
+  }
+
+  /** Whether a term has no unbound variables and yields one value (mirrors TermPlanner.evalOf). */
+  private canEval(t: RTerm): boolean {
+    switch (t.t) {
+      case 'const':
+      case 'input':
+      case 'data':
+        return true;
+      case 'local':
+        return this.bound.has(t.slot);
+      case 'ref':
+        return this.canEval(t.head) && t.path.every((p) => this.canEval(p));
+      case 'array':
+      case 'set':
+        return t.items.every((x) => this.canEval(x));
+      case 'object':
+        return t.entries.every(([k, v]) => this.canEval(k) && this.canEval(v));
+      case 'acompr':
+      case 'scompr':
+      case 'ocompr':
+        return true;
+      case 'call': {
+        const n = arityOf(t.fn);
+        if (n >= 0 && t.args.length !== n) return false;
+        if (t.fn.kind === 'builtin' && t.fn.def.relation) return false;
+        return t.args.every((a) => this.canEval(a));
+      }
+      case 'template':
+        return t.parts.every((p) => typeof p === 'string' || this.canEval(p));
+    }
+  }
+
+  /**
+   * Emits the evaluation of a term that canEval accepted; returns a JS expression for its value
+   * (never undefined: an undefined term runs `fail`).
+   */
+  private term(t: RTerm, fail: string): string {
+    switch (t.t) {
+      case 'const':
+        return this.literal(t.v);
+      case 'local':
+        return this.checked(`f[${t.slot}]`, fail);
+      case 'input':
+        return this.checked('c.input', fail);
+      case 'ref':
+        if (t.head.t !== 'data') return this.ref(t.path, this.term(t.head, fail), fail);
+        if (this.isBaseData(t.path)) {
+          // Only base data below this path: read it directly, unless `with data` is active.
+          const ev = this.planner.terms.evalOf(t, this.bound);
+          const v = this.tmp();
+          this.emit(`let ${v};`);
+          this.emit(`if (c.dataOverrides === null) {`);
+          const x = this.ref(t.path, 'c.data', fail);
+          this.emit(`${v} = ${x};`);
+          this.emit(`} else if ((${v} = ${this.k(ev)}(c, f)) === undefined) ${fail};`);
+          return v;
+        }
+        break;
+      case 'array': {
+        const items = t.items.map((x) => this.term(x, fail));
+        const v = this.tmp();
+        this.emit(`const ${v} = [${items.join(', ')}];`);
+        return v;
+      }
+      case 'call':
+        return this.call(t, fail);
+      default:
+        break;
+    }
+    const ev = this.planner.terms.evalOf(t, this.bound);
+    if (ev === null) throw new Error(`internal: term ${t.t} not evaluable`);
+    return this.checked(`${this.k(ev)}(c, f)`, fail);
+  }
+
+  private checked(expr: string, fail: string): string {
+    const v = this.tmp();
+    this.emit(`const ${v} = ${expr};`);
+    this.emit(`if (${v} === undefined) ${fail};`);
+    return v;
+  }
+
+  private literal(v: Value): string {
+    if (typeof v === 'string') return JSON.stringify(v);
+    if (typeof v === 'boolean' || v === null) return String(v);
+    if (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0)) return String(v);
+    return this.k(v);
+  }
+
+  /**
+   * Whether `data.<path>` leaves the rule tree within its constant prefix (so no rule can
+   * contribute to the value), with every constant key a string (an integer key into the data
+   * store reads the member of that name, which the general path handles).
+   */
+  private isBaseData(path: RTerm[]): boolean {
+    if (path.some((p) => p.t === 'const' && typeof p.v !== 'string')) return false;
+    let node = this.planner.terms.tree.root;
+    for (const p of path) {
+      if (p.t !== 'const' || typeof p.v !== 'string' || node.hasRules) return false;
+      const child = node.children.get(p.v);
+      if (child === undefined) return true;
+      node = child;
+    }
+    return false;
+  }
+
+  /** Reads `path` into the value held by the JS expression `head`. */
+  private ref(path: RTerm[], head: string, fail: string): string {
+    let v = head;
+    for (const p of path) {
+      if (p.t === 'const' && typeof p.v === 'string' && !UNSAFE_KEYS.has(p.v) && !INDEX_LIKE.test(p.v)) {
+        // A property read at this site: V8 caches the object's shape here. A miss (absent key,
+        // or a set/RObject holding the key) takes the general path.
+        const key = JSON.stringify(p.v);
+        const x = this.tmp();
+        this.emit(`let ${x} = ${v} === null ? undefined : ${v}[${key}];`);
+        this.emit(`if (${x} === undefined && (${x} = getKey(${v}, ${key})) === undefined) ${fail};`);
+        v = x;
+        continue;
+      }
+      const key = this.term(p, fail);
+      v = this.checked(`getKey(${v}, ${key})`, fail);
+    }
+    return v;
+  }
+
+  private call(t: Extract<RTerm, { t: 'call' }>, fail: string): string {
+    const fn = t.fn;
+    if (fn.kind === 'builtin' && fn.name === 'internal.member_2' && (t.args[1].t === 'set' || t.args[1].t === 'array')) {
+      // `x in {a, b}` with a literal collection: compare with each item, build nothing.
+      const x = this.term(t.args[0], fail);
+      const items = (t.args[1] as { items: RTerm[] }).items.map((it) => this.term(it, fail));
+      const v = this.tmp();
+      this.emit(`const ${v} = ${items.length === 0 ? 'false' : items.map((it) => `equal(${it}, ${x})`).join(' || ')};`);
+      return v;
+    }
+    const args = t.args.map((a) => this.term(a, fail));
+    const call = this.k(this.planner.terms.caller(fn, t.loc));
+    if (fn.kind === 'builtin' && fn.def.binary !== undefined && args.length === 2) {
+      const bin = this.k(fn.def.binary);
+      return this.checked(`c.fnOverrides === null ? ${bin}(${args[0]}, ${args[1]}) : ${call}(c, [${args[0]}, ${args[1]}])`, fail);
+    }
+    return this.checked(`${call}(c, [${args.join(', ')}])`, fail);
+  }
+}
+
+/** JS condition that is true when the two values differ (Rego equality). */
+function sameCheck(v: string, w: string, dst: RTerm): string {
+  if (dst.t === 'const' && (typeof dst.v === 'string' || typeof dst.v === 'boolean' || dst.v === null)) {
+    return `${v} !== ${w}`;
+  }
+  return `!equal(${v}, ${w})`;
+}
+
+export type { Location };
