@@ -79,6 +79,8 @@ class BodyGen {
   private readonly lines: string[] = [];
   private tmps = 0;
   private labels = 0;
+  /** Slots bound by this function, and the JS constant holding each (read it, not the frame). */
+  private readonly slotVars = new Map<number, string>();
 
   constructor(
     private readonly planner: FallbackPlanner,
@@ -156,6 +158,7 @@ class BodyGen {
       const v = this.term(src, fail);
       this.bound.add(dst.slot);
       this.emit(`f[${dst.slot}] = ${v};`);
+      if (/^t\d+$/.test(v)) this.slotVars.set(dst.slot, v);
       return true;
     }
     if (!this.canEval(dst)) return false;
@@ -193,7 +196,10 @@ class BodyGen {
       this.emit(`if (!equal(f[${l.slot}], ${value})) ${fail};`);
     } else {
       this.bound.add(l.slot);
-      this.emit(`f[${l.slot}] = ${value};`);
+      const v = this.tmp();
+      this.emit(`const ${v} = ${value};`);
+      this.emit(`f[${l.slot}] = ${v};`);
+      this.slotVars.set(l.slot, v);
     }
   }
 
@@ -237,7 +243,7 @@ class BodyGen {
       case 'const':
         return this.literal(t.v);
       case 'local':
-        return this.checked(`f[${t.slot}]`, fail);
+        return this.slotVars.get(t.slot) ?? this.checked(`f[${t.slot}]`, fail);
       case 'input':
         return this.checked('c.input', fail);
       case 'ref':

@@ -121,11 +121,27 @@ function evalComplete(c: Ctx, node: RuleNode): Value | undefined {
     }
   } else {
     for (const r of node.plannedComplete) {
-      runRule(c, r, frameFor(r), (v) => {
+      const f = frameFor(r);
+      const value = r.value;
+      let found = false;
+      // One continuation per rule collects every solution's value (a conflict is an error).
+      r.body(c, f, () => {
+        found = true;
+        const v = value === undefined ? true : value(c, f);
+        if (v === undefined) return false;
         if (result === undefined) result = v;
         else if (!equal(result, v)) throw conflict('complete rules must not produce multiple outputs', r.loc);
         return false;
       });
+      if (found) continue;
+      for (const e of r.elses) {
+        const done = runClause(c, e, f, (v) => {
+          if (result === undefined) result = v;
+          else if (!equal(result, v)) throw conflict('complete rules must not produce multiple outputs', r.loc);
+          return false;
+        });
+        if (done) break;
+      }
     }
   }
   if (result === undefined && node.plannedDefault !== undefined) {
