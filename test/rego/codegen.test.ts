@@ -1,0 +1,91 @@
+// The generated bodies (src/rego/compiler/codegen.ts): property reads that must not find
+// prototype members or confuse sets, arrays and strings with objects; string literals that must
+// survive being written into JavaScript source; loops over every kind of collection; and the
+// closure fallback when code generation from strings is disabled.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { compile } from '../../src/rego/index.js';
+import type { Value } from '../../src/rego/value.js';
+
+function evalRule(source: string, input: Value, rule = 'p', data: Value = {}): Value | undefined {
+  const policy = compile([{ file: 'p.rego', source: `package t\n${source}` }], { data });
+  return policy.entrypoint(`t/${rule}`)?.evaluate(input);
+}
+
+test('refs with constant keys find only the value’s own members', () => {
+  const input = JSON.parse('{"obj": {"a": 1, "__proto__": "own", "constructor": "c"}, "arr": [10, 20], "str": "abc", "num": 5}');
+  const cases: [string, Value | undefined][] = [
+    ['p := input.obj.a', 1],
+    ['p := input.obj.__proto__', 'own'],
+    ['p := input.obj.constructor', 'c'],
+    ['p := input.obj.toString', undefined],
+    ['p := input.obj.hasOwnProperty', undefined],
+    ['p := input.arr.length', undefined],
+    ['p := input.arr["0"]', undefined],
+    ['p := input.arr[1]', 20],
+    ['p := input.str.length', undefined],
+    ['p := input.num.toFixed', undefined],
+    ['p := input.missing.a', undefined],
+    ['p := input.obj.valueOf', undefined],
+  ];
+  for (const [src, want] of cases) assert.deepEqual(evalRule(src, input), want, src);
+});
+
+test('a ref into a set or an object with non-string keys takes the general path', () => {
+  assert.equal(evalRule('s := {"a", "size", "has"}\np := s.a', {}), 'a');
+  assert.equal(evalRule('s := {"a", "size", "has"}\np := s.size', {}), 'size');
+  assert.equal(evalRule('s := {"a", "size", "has"}\np := s.has', {}), 'has');
+  assert.equal(evalRule('o := {1: "one", "k": "v", "map": "m"}\np := o.k', {}), 'v');
+  assert.equal(evalRule('o := {1: "one", "k": "v", "map": "m"}\np := o.map', {}), 'm');
+  assert.equal(evalRule('s := {"a"}\np := s.b', {}), undefined);
+});
+
+test('string literals with quotes, backslashes, line separators and ${} stay exact', () => {
+  const weird = 'a"b\\c\u2028d\u2029e${x}`f\'g\n';
+  const input = { [weird]: { [weird]: weird } } as Value;
+  const key = JSON.stringify(weird);
+  assert.equal(evalRule(`p := input[${key}][${key}]`, input), weird);
+  assert.equal(evalRule(`p if input[${key}][${key}] == ${key}`, input), true);
+  assert.equal(evalRule(`p if input[${key}][${key}] == "other"`, input), undefined);
+});
+
+test('some-in loops over arrays, objects, sets and non-collections', () => {
+  const input = { arr: [3, 1, 2], obj: { b: 2, a: 1 }, str: 'xy', n: 1 } as Value;
+  assert.deepEqual(evalRule('p contains [i, x] if { some i, x in input.arr }', input), evalRule('p := {[0, 3], [1, 1], [2, 2]}', {}));
+  assert.deepEqual(evalRule('p := [[k, v] | some k, v in input.obj]', input), [['a', 1], ['b', 2]]);
+  assert.deepEqual(evalRule('s := {"z", "y"}\np := [x | some x in s]', input), ['y', 'z']);
+  assert.deepEqual(evalRule('p := [x | some x in input.str]', input), []);
+  assert.deepEqual(evalRule('p := [x | some x in input.n]', input), []);
+});
+
+test('base data read directly agrees with `with data` overrides', () => {
+  const data = { roles: { admin: ['read', 'write'] } } as Value;
+  const src = 'q contains a if { some a in data.roles[input.role] }\np := q\nr := x if { x := q with data.roles as {"admin": ["x"]} }';
+  assert.deepEqual(evalRule(src, { role: 'admin' }, 'p', data), evalRule('p := {"read", "write"}', {}));
+  assert.deepEqual(evalRule(src, { role: 'admin' }, 'r', data), evalRule('p := {"x"}', {}));
+});
+
+test('with code generation from strings disabled, the closure planner answers the same', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const script = `
+    import { readFileSync } from 'node:fs';
+    import { compile } from './src/rego/index.ts';
+    const p = compile([{ file: 'policy.rego', source: readFileSync('examples/policy.rego', 'utf8') }], { data: JSON.parse(readFileSync('examples/data.json', 'utf8')) });
+    let generated = true;
+    try { new Function('return 1'); } catch { generated = false; }
+    const input = { subject: { type: 'agent', id: 'ai-assistant' }, resource: { type: 'mcp_tool', id: 'database__query' }, action: { name: 'invoke' } };
+    console.log(JSON.stringify({ generated, result: p.entrypoint('vengtoo/authz/decision').evaluate(input) }));
+  `;
+  const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop() as string), {
+    generated: false,
+    result: { allowed: true, reason: 'Access granted via role', access_path: 'role' },
+  });
+});
