@@ -38,6 +38,8 @@ const RUNAWAY: [string, string][] = [
   ['functions', 'eval_budget_error'],
   ['deep', 'eval_internal_error'],
   ['walk', 'eval_internal_error'],
+  ['range', 'eval_budget_error'],
+  ['template', 'eval_budget_error'],
 ];
 
 for (const [id, code] of RUNAWAY) {
@@ -89,14 +91,32 @@ it('a batch of 50 runaway items shares one time budget: answered within a few bu
 it('the step budget alone (eval_timeout 0) stops a runaway too', async (t) => {
   const a = await startAgent(['--policy', dir, '--no-watch', '--eval-timeout', '0', '--eval-max-steps', '200000']);
   try {
+    for (const id of ['nested', 'range', 'template']) {
+      const t0 = performance.now();
+      const r = await ask(a, id);
+      const ms = performance.now() - t0;
+      t.diagnostic(`${id}: stopped by 200,000 steps after ${ms.toFixed(0)} ms`);
+      assert.equal(r.json().allowed, false);
+      assert.equal(r.json().reason, 'policy evaluation error');
+      assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
+      await a.waitForLine((l) => l.msg === 'policy evaluation error' && l.request_id === r.headers['x-request-id'] && String(l.error).includes('budget of 200000 steps'), 5000);
+      assert.equal((await ask(a, 'normal')).json().allowed, true);
+    }
+  } finally {
+    await a.stop();
+  }
+});
+
+it('the time budget alone (eval_max_steps 0) stops one huge builtin call (numbers.range(1, 10^9))', async (t) => {
+  const a = await startAgent(['--policy', dir, '--no-watch', '--eval-timeout', '100ms', '--eval-max-steps', '0']);
+  try {
     const t0 = performance.now();
-    const r = await ask(a, 'nested');
+    const r = await ask(a, 'range');
     const ms = performance.now() - t0;
-    t.diagnostic(`stopped by 200,000 steps after ${ms.toFixed(0)} ms`);
-    assert.equal(r.json().allowed, false);
-    assert.equal(r.json().reason, 'policy evaluation error');
+    t.diagnostic(`stopped by the 100 ms time budget after ${ms.toFixed(0)} ms`);
+    assert.deepEqual(r.json(), { decision: false, allowed: false, reason: 'policy evaluation error', context: { reason: 'policy evaluation error' } });
     assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
-    await a.waitForLine((l) => l.msg === 'policy evaluation error' && String(l.error).includes('budget of 200000 steps'), 5000);
+    await a.waitForLine((l) => l.msg === 'policy evaluation error' && String(l.error).includes('time budget of 100 ms'), 5000);
     assert.equal((await ask(a, 'normal')).json().allowed, true);
   } finally {
     await a.stop();

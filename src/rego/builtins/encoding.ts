@@ -8,7 +8,7 @@ import { normBig, objectEntries, RSet, typeName, type PlainObject, type Value } 
 import { fromUtf8, goQuote, utf8 } from './gofmt.js';
 import { compareGoStrings, isValidJSON, marshalJSON, parseJSON } from './gojson.js';
 import { operandTypeError } from './numbers.js';
-import { argString, type BuiltinDef } from './types.js';
+import { argString, type BuiltinContext, type BuiltinDef } from './types.js';
 
 // ---- base64 ----
 
@@ -250,7 +250,7 @@ function decodeObject(s: string): Value {
 
 // ---- JSON ----
 
-function marshalWithOptions(args: Value[]): string {
+function marshalWithOptions(args: Value[], ctx: BuiltinContext): string {
   const v = args[0];
   const opts = args[1];
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts) || opts instanceof RSet) {
@@ -291,7 +291,7 @@ function marshalWithOptions(args: Value[]): string {
     }
   });
   if (!explicitSet) pretty = implicit;
-  if (pretty) return prefix + marshalJSON(v, { prefix, indent });
+  if (pretty) return prefix + marshalJSON(v, { prefix, indent, ctx });
   return marshalJSON(v);
 }
 

@@ -12,6 +12,7 @@ import {
   type Value,
 } from '../value.js';
 import { goQuote, numberText } from './gofmt.js';
+import { chargeChars, type BuiltinContext } from './types.js';
 
 class JSONSyntaxError extends Error {}
 
@@ -379,27 +380,30 @@ function compact(v: Value): string {
   return '{' + entries.map(([k, x]) => jsonString(k) + ':' + compact(x)).join(',') + '}';
 }
 
-function indented(v: Value, prefix: string, indent: string, depth: number): string {
+/** With `ctx`, the line starts it writes (prefix and indentation, from the operands) are charged to the evaluation budget. */
+function indented(v: Value, prefix: string, indent: string, depth: number, ctx: BuiltinContext | undefined): string {
   const nl = '\n' + prefix + indent.repeat(depth + 1);
   const close = '\n' + prefix + indent.repeat(depth);
   if (Array.isArray(v) || v instanceof RSet) {
     const items = Array.isArray(v) ? v : v.sorted();
     if (!items.length) return '[]';
-    return '[' + items.map((x) => nl + indented(x, prefix, indent, depth + 1)).join(',') + close + ']';
+    if (ctx !== undefined) chargeChars(ctx, (items.length + 1) * nl.length);
+    return '[' + items.map((x) => nl + indented(x, prefix, indent, depth + 1, ctx)).join(',') + close + ']';
   }
   if (typeof v === 'object' && v !== null) {
     const entries = objectKeys(v).map((k) => [keyString(k), objectGet(v, k) as Value] as const);
     if (!entries.length) return '{}';
+    if (ctx !== undefined) chargeChars(ctx, (entries.length + 1) * nl.length);
     entries.sort(byKey);
-    return '{' + entries.map(([k, x]) => nl + jsonString(k) + ': ' + indented(x, prefix, indent, depth + 1)).join(',') + close + '}';
+    return '{' + entries.map(([k, x]) => nl + jsonString(k) + ': ' + indented(x, prefix, indent, depth + 1, ctx)).join(',') + close + '}';
   }
   return compact(v);
 }
 
 /** json.Marshal of ast.JSON(v); with indent options, json.MarshalIndent. */
-export function marshalJSON(v: Value, pretty?: { prefix: string; indent: string }): string {
+export function marshalJSON(v: Value, pretty?: { prefix: string; indent: string; ctx?: BuiltinContext }): string {
   try {
-    return pretty ? indented(v, pretty.prefix, pretty.indent, 0) : compact(v);
+    return pretty ? indented(v, pretty.prefix, pretty.indent, 0, pretty.ctx) : compact(v);
   } catch (e) {
     if (e instanceof RangeError) throw new BuiltinError('json: unsupported value: nesting too deep');
     throw e;

@@ -14,6 +14,7 @@ import { objectKeys, objectGet, RSet, type ObjectValue, type Value } from '../va
 import { goQuote, numberText } from './gofmt.js';
 import { compareGoStrings } from './gojson.js';
 import { goSprintf } from './sprintf.js';
+import { chargeChars, type BuiltinContext } from './types.js';
 
 type TV =
   | { k: 'str'; v: string }
@@ -379,16 +380,35 @@ function evalPipe(p: Pipe, dot: TV, scope: Scope): TV {
   return v as TV;
 }
 
+// The evaluation budget of the renderTemplate call running (rendering is synchronous and never
+// re-entered): each range iteration is charged one unit (ahead, up to RANGE_CHUNK at a time), and
+// the text written one per CHARS_PER_UNIT characters, so nested or huge ranges stop at the budget
+// instead of exhausting the heap.
+let meter: BuiltinContext | undefined;
+/** Characters written and not yet charged. */
+let pending = 0;
+const PENDING_MAX = 4096;
+/** Range iterations charged at once (one unit each). */
+const RANGE_CHUNK = 1024;
+
+function emit(out: string[], s: string): void {
+  out.push(s);
+  if (meter !== undefined && (pending += s.length) >= PENDING_MAX) {
+    chargeChars(meter, pending);
+    pending = 0;
+  }
+}
+
 function exec(nodes: Node[], dot: TV, scope: Scope, out: string[]): void {
   for (const n of nodes) {
     switch (n.t) {
       case 'text':
-        out.push(n.s);
+        emit(out, n.s);
         break;
       case 'out': {
         const v = evalPipe(n.pipe, dot, scope);
         if (n.pipe.decl.length) scope.push({ name: n.pipe.decl[0], v });
-        else out.push(printTV(v));
+        else emit(out, printTV(v));
         break;
       }
       case 'if':
@@ -414,20 +434,38 @@ function exec(nodes: Node[], dot: TV, scope: Scope, out: string[]): void {
 
 function execRange(n: Extract<Node, { t: 'range' }>, dot: TV, scope: Scope, out: string[]): void {
   const v = evalPipe(n.pipe, dot, scope);
-  let entries: [TV, TV][];
-  if (v.k === 'arr') entries = v.v.map((x, i) => [{ k: 'int', v: i }, x]);
-  else if (v.k === 'map') entries = [...v.v.keys()].sort(compareGoStrings).map((k) => [{ k: 'str', v: k }, v.v.get(k) as TV]);
-  else if (v.k === 'int') entries = Array.from({ length: Math.max(v.v, 0) }, (_, i) => [{ k: 'int', v: i }, { k: 'int', v: i }]);
-  else if (v.k === 'nil' || v.k === 'missing') entries = [];
+  // Entries are made one at a time: `{{range 100000000}}` must not build them all first.
+  let count: number;
+  let keys: string[] | undefined;
+  if (v.k === 'arr') count = v.v.length;
+  else if (v.k === 'map') {
+    keys = [...v.v.keys()].sort(compareGoStrings);
+    count = keys.length;
+  } else if (v.k === 'int') count = Math.max(v.v, 0);
+  else if (v.k === 'nil' || v.k === 'missing') count = 0;
   else return fail(`range can't iterate over ${printTV(v)}`);
-  if (!entries.length) {
+  if (!count) {
     exec(n.alt, dot, scope, out);
     return;
   }
   const mark = scope.length;
-  for (const [key, elem] of entries) {
+  const d = n.pipe.decl;
+  for (let i = 0; i < count; i++) {
+    // Iterations are charged ahead, up to RANGE_CHUNK at a time.
+    if (meter !== undefined && i % RANGE_CHUNK === 0) meter.charge(Math.min(RANGE_CHUNK, count - i));
+    let key: TV;
+    let elem: TV;
+    if (v.k === 'arr') {
+      key = { k: 'int', v: i };
+      elem = v.v[i];
+    } else if (v.k === 'map') {
+      key = { k: 'str', v: (keys as string[])[i] };
+      elem = v.v.get((keys as string[])[i]) as TV;
+    } else {
+      key = { k: 'int', v: i };
+      elem = { k: 'int', v: i };
+    }
     scope.length = mark;
-    const d = n.pipe.decl;
     if (d.length === 1) scope.push({ name: d[0], v: elem });
     else if (d.length >= 2) scope.push({ name: d[0], v: key }, { name: d[1], v: elem });
     try {
@@ -533,7 +571,7 @@ const funcs: Record<string, (args: TV[], final: TV | undefined) => TV> = {
   println: (a, f) => ({ k: 'str', v: withFinal(a, f).map((x) => printTV(x, true)).join(' ') + '\n' }),
   printf: (a, f) => {
     const [fmt, ...rest] = withFinal(a, f);
-    return { k: 'str', v: goSprintf(printTV(fmt), rest.map(goArgOf)) };
+    return { k: 'str', v: goSprintf(printTV(fmt), rest.map(goArgOf), meter) };
   },
   html: (a, f) => ({ k: 'str', v: escapeHTML(goPrint(withFinal(a, f))) }),
   js: (a, f) => ({ k: 'str', v: goQuote(goPrint(withFinal(a, f))).slice(1, -1).replace(/'/g, "\\'") }),
@@ -558,7 +596,9 @@ function goPrint(args: TV[]): string {
 const cache = new Map<string, Node[]>();
 
 /** Renders a Go text/template with the given variables; errors become builtin errors. */
-export function renderTemplate(src: string, vars: ObjectValue): string {
+export function renderTemplate(src: string, vars: ObjectValue, ctx?: BuiltinContext): string {
+  meter = ctx;
+  pending = 0;
   try {
     let nodes = cache.get(src);
     if (nodes === undefined) {
@@ -575,5 +615,7 @@ export function renderTemplate(src: string, vars: ObjectValue): string {
     if (e instanceof Break || e instanceof Continue) throw new BuiltinError('template: {{break}} or {{continue}} outside {{range}}');
     if (e instanceof RangeError) throw new BuiltinError('template: exceeded maximum template depth');
     throw e;
+  } finally {
+    meter = undefined;
   }
 }

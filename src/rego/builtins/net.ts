@@ -4,7 +4,7 @@
 
 import { BuiltinError } from '../errors.js';
 import { objectEntries, RSet, typeName, type Value } from '../value.js';
-import type { BuiltinDef } from './types.js';
+import type { BuiltinContext, BuiltinDef } from './types.js';
 
 const V4_PREFIX = 0xffffn << 32n;
 const ALL = (1n << 128n) - 1n;
@@ -180,7 +180,13 @@ function matchOperand(operand: number, v: Value): [Value, Value][] {
   return [];
 }
 
-function expand(s: Value | undefined): RSet {
+/** Addresses net.cidr_expand adds between two charges to the evaluation budget. */
+const EXPAND_CHUNK = 1024;
+/** Budget units per address: formatting and adding one costs about as much as 8 evaluation steps. */
+const EXPAND_UNITS = 8;
+const EXPAND_MASK = BigInt(EXPAND_CHUNK - 1);
+
+function expand(s: Value | undefined, ctx: BuiltinContext): RSet {
   if (typeof s !== 'string') {
     throw new BuiltinError(`operand 1 must be string but got ${typeName(s)}`, 'eval_type_error');
   }
@@ -195,7 +201,10 @@ function expand(s: Value | undefined): RSet {
     );
   }
   const out = new RSet();
-  for (let i = 0n; i < count; i++) out.add(ipString(net.base + i));
+  for (let i = 0n; i < count; i++) {
+    if ((i & EXPAND_MASK) === 0n) ctx.charge(EXPAND_UNITS * Math.min(EXPAND_CHUNK, Number(count - i)));
+    out.add(ipString(net.base + i));
+  }
   return out;
 }
 
@@ -332,7 +341,7 @@ export const netBuiltins: BuiltinDef[] = [
       return out;
     },
   },
-  { name: 'net.cidr_expand', args: ['string'], result: 'set', fn: ([s]) => expand(s) },
+  { name: 'net.cidr_expand', args: ['string'], result: 'set', fn: ([s], ctx) => expand(s, ctx) },
   { name: 'net.cidr_merge', args: ['array|set'], result: 'set', fn: ([v]) => cidrMerge(v) },
   {
     name: 'net.cidr_is_valid',

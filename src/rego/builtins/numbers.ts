@@ -6,7 +6,7 @@
 
 import { BuiltinError } from '../errors.js';
 import { normBig, RSet, typeName, type Value } from '../value.js';
-import { argNumber, argString, type BuiltinDef } from './types.js';
+import { argNumber, argString, type BuiltinContext, type BuiltinDef } from './types.js';
 
 /** OPA's operand type error with the expected types in the order given (OPA does not sort them). */
 export function operandTypeError(index: number, got: Value | undefined, ...expected: string[]): never {
@@ -227,10 +227,39 @@ function roundWith(f: (x: number) => number) {
   };
 }
 
-function range(from: bigint, to: bigint, step: bigint): Value[] {
+/** Elements numbers.range builds between two charges to the evaluation budget. */
+const RANGE_CHUNK = 4096;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * numbers.range(_step): `from` to `to` inclusive, `step` apart (counting down when from > to).
+ * Each chunk of up to RANGE_CHUNK elements is charged to the evaluation budget before it is built,
+ * one unit per element: a huge range stops at the budget, at most one chunk past it.
+ */
+function range(from: bigint, to: bigint, step: bigint, ctx: BuiltinContext): Value[] {
+  const up = from <= to;
+  let left = Number((up ? to - from : from - to) / step + 1n);
   const out: Value[] = [];
-  if (from <= to) for (let i = from; i <= to; i += step) out.push(normBig(i));
-  else for (let i = from; i >= to; i -= step) out.push(normBig(i));
+  if (from >= -MAX_SAFE && from <= MAX_SAFE && to >= -MAX_SAFE && to <= MAX_SAFE && step <= MAX_SAFE) {
+    // Every element lies between from and to: plain numbers, exact.
+    const d = up ? Number(step) : -Number(step);
+    let v = Number(from);
+    while (left > 0) {
+      const n = Math.min(left, RANGE_CHUNK);
+      ctx.charge(n);
+      for (let k = 0; k < n; k++, v += d) out.push(v);
+      left -= n;
+    }
+    return out;
+  }
+  const d = up ? step : -step;
+  let v = from;
+  while (left > 0) {
+    const n = Math.min(left, RANGE_CHUNK);
+    ctx.charge(n);
+    for (let k = 0; k < n; k++, v += d) out.push(normBig(v));
+    left -= n;
+  }
   return out;
 }
 
@@ -353,22 +382,22 @@ export const numbersBuiltins: BuiltinDef[] = [
     name: 'numbers.range',
     args: ['number', 'number'],
     result: 'array',
-    fn: (args) => {
+    fn: (args, ctx) => {
       const a = argBigInt(args, 0);
       const b = argBigInt(args, 1);
-      return range(a, b, 1n);
+      return range(a, b, 1n, ctx);
     },
   },
   {
     name: 'numbers.range_step',
     args: ['number', 'number', 'number'],
     result: 'array',
-    fn: (args) => {
+    fn: (args, ctx) => {
       const a = argBigInt(args, 0);
       const b = argBigInt(args, 1);
       const step = argBigInt(args, 2);
       if (step <= 0n) throw new BuiltinError('step must be a positive integer');
-      return range(a, b, step);
+      return range(a, b, step, ctx);
     },
   },
   {
@@ -401,9 +430,12 @@ export const numbersBuiltins: BuiltinDef[] = [
     name: 'bits.lsh',
     args: ['number', 'number'],
     result: 'number',
-    fn: (args) => {
+    fn: (args, ctx) => {
       const x = argBigInt(args, 0);
-      return normBig(x << argUInt(args, 1));
+      const n = argUInt(args, 1);
+      // The result grows by n bits (and printing it costs more than linearly): one unit per bit.
+      if (x !== 0n) ctx.charge(n > 1n << 31n ? 2 ** 31 : Number(n));
+      return normBig(x << n);
     },
   },
   {

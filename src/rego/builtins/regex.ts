@@ -7,7 +7,7 @@ import { BuiltinError } from '../errors.js';
 import type { Value } from '../value.js';
 import { goQuote } from './gofmt.js';
 import { argInt64 } from './strings.js';
-import { argString, type BuiltinDef } from './types.js';
+import { argString, chargeChars, type BuiltinContext, type BuiltinDef } from './types.js';
 
 /** The parts of re2js's internal RE2 object this family uses (Go's Regexp API). */
 interface GoRegexp {
@@ -117,14 +117,23 @@ function expand(template: string, s: string, m: number[], named: Record<string, 
   return out;
 }
 
-/** Go's Regexp.ReplaceAllString. */
-function replaceAll(c: Compiled, s: string, repl: string): string {
+/**
+ * Go's Regexp.ReplaceAllString. The replacement text written is charged to the evaluation budget
+ * every 65,536 characters: many matches times a long replacement is a repeat.
+ */
+function replaceAll(c: Compiled, s: string, repl: string, ctx: BuiltinContext): string {
   const matches = c.go.findAllSubmatchIndex(s, -1) ?? [];
   if (!matches.length) return s;
   let out = '';
   let last = 0;
+  let pending = 0;
   for (const m of matches) {
-    out += s.slice(last, m[0]) + expand(repl, s, m, c.go.namedGroups ?? {});
+    const r = expand(repl, s, m, c.go.namedGroups ?? {});
+    if ((pending += r.length) >= 65536) {
+      chargeChars(ctx, pending);
+      pending = 0;
+    }
+    out += s.slice(last, m[0]) + r;
     last = m[1];
   }
   return out + s.slice(last);
@@ -421,11 +430,11 @@ export const regexBuiltins: BuiltinDef[] = [
     name: 'regex.replace',
     args: ['string', 'string', 'string'],
     result: 'string',
-    fn: (args) => {
+    fn: (args, ctx) => {
       const s = argString(args, 0);
       const pattern = argString(args, 1);
       const value = argString(args, 2);
-      return replaceAll(compileRegex(pattern), s, value);
+      return replaceAll(compileRegex(pattern), s, value, ctx);
     },
   },
   { name: 'regex.template_match', args: ['string', 'string', 'string', 'string'], result: 'boolean', fn: templateMatch },

@@ -19,7 +19,7 @@ import {
   utf8,
 } from './gofmt.js';
 import { operandTypeError } from './numbers.js';
-import { argString, type BuiltinDef } from './types.js';
+import { argString, chargeChars, type BuiltinContext, type BuiltinDef } from './types.js';
 
 type GoArg =
   | { t: 'int'; v: bigint }
@@ -423,7 +423,12 @@ function parseNum(s: string, i: number, end: number): [number, boolean, number] 
 }
 
 /** Go's fmt.Sprintf over converted arguments. */
-export function goSprintf(format: string, a: GoArg[]): string {
+/**
+ * fmt.Sprintf. With `ctx`, each verb's width and precision (up to 10^6 each, Go's limit) are
+ * charged to the evaluation budget before it is formatted: they are the padding and digits the
+ * verb may generate beyond its operand's own text.
+ */
+export function goSprintf(format: string, a: GoArg[], ctx?: BuiltinContext): string {
   let out = '';
   let argNum = 0;
   let reordered = false;
@@ -570,6 +575,7 @@ export function goSprintf(format: string, a: GoArg[]): string {
         f.plusV = f.plus;
         f.plus = false;
       }
+      if (ctx !== undefined) chargeChars(ctx, f.wid + f.prec);
       out += formatArg(f, a[argNum], verb);
       argNum++;
     }
@@ -589,7 +595,7 @@ export function goSprintf(format: string, a: GoArg[]): string {
 }
 
 /** sprintf(format, values): OPA's argument conversion, then Go's formatting. */
-export function regoSprintf(format: string, values: Value[]): string {
+export function regoSprintf(format: string, values: Value[], ctx?: BuiltinContext): string {
   // OPA's fast path: sprintf("%d", [int]) is the integer's text.
   if (format === '%d' && values.length === 1) {
     const v = values[0];
@@ -598,7 +604,7 @@ export function regoSprintf(format: string, values: Value[]): string {
       if (b >= INT64_MIN && b <= INT64_MAX) return b.toString();
     }
   }
-  return goSprintf(format, values.map(toGoArg));
+  return goSprintf(format, values.map(toGoArg), ctx);
 }
 
 export const sprintfBuiltins: BuiltinDef[] = [
@@ -606,11 +612,11 @@ export const sprintfBuiltins: BuiltinDef[] = [
     name: 'sprintf',
     args: ['string', 'array'],
     result: 'string',
-    fn: (args) => {
+    fn: (args, ctx) => {
       const format = argString(args, 0);
       const values = args[1];
       if (!Array.isArray(values)) operandTypeError(1, values, 'array');
-      return regoSprintf(format, values);
+      return regoSprintf(format, values, ctx);
     },
   },
 ];

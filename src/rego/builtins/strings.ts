@@ -7,7 +7,7 @@ import { isASCII } from './gofmt.js';
 import { renderTemplate } from './gotemplate.js';
 import { operandError, operandTypeError } from './numbers.js';
 import { sprintfBuiltins } from './sprintf.js';
-import { argNumber, argString, type BuiltinDef } from './types.js';
+import { argNumber, argString, chargeChars, type BuiltinContext, type BuiltinDef } from './types.js';
 
 /** OPA's IntOperand: an integer that fits in an int64. */
 export function argInt64(args: Value[], i: number): number {
@@ -127,12 +127,36 @@ function cutsetFn(cutset: string): (cp: number) => boolean {
   return (cp) => set.has(cp);
 }
 
-/** Go's strings.NewReplacer(oldnew...).Replace: at each position the earliest pair that matches wins. */
-function replacePairs(s: string, pairs: [string, string][]): string {
-  if (pairs.length === 1 && pairs[0][0] !== '') return s.split(pairs[0][0]).join(pairs[0][1]);
+/** Replacement characters written between two charges to the evaluation budget. */
+const REPLACE_CHUNK = 65536;
+
+/**
+ * Go's strings.NewReplacer(oldnew...).Replace: at each position the earliest pair that matches wins.
+ * The replacement text written is charged to the evaluation budget as it is written, every
+ * REPLACE_CHUNK characters: many matches times a long replacement is a repeat.
+ */
+function replacePairs(s: string, pairs: [string, string][], ctx: BuiltinContext): string {
+  if (pairs.length === 1 && pairs[0][0] !== '') {
+    const parts = s.split(pairs[0][0]);
+    const repl = pairs[0][1];
+    if ((parts.length - 1) * repl.length <= REPLACE_CHUNK) {
+      chargeChars(ctx, (parts.length - 1) * repl.length);
+      return parts.join(repl);
+    }
+    // Joined a slice of parts at a time, each slice's replacements charged before it is built.
+    const per = Math.max(1, Math.floor(REPLACE_CHUNK / repl.length));
+    let out = parts[0];
+    for (let i = 1; i < parts.length; i += per) {
+      const j = Math.min(parts.length, i + per);
+      chargeChars(ctx, (j - i) * repl.length);
+      out += repl + parts.slice(i, j).join(repl);
+    }
+    return out;
+  }
   let out = '';
   let last = 0;
   let prevEmpty = false;
+  let pending = 0;
   for (let i = 0; i <= s.length; ) {
     let hit: [string, string] | undefined;
     for (const p of pairs) {
@@ -143,6 +167,10 @@ function replacePairs(s: string, pairs: [string, string][]): string {
     }
     prevEmpty = hit !== undefined && hit[0] === '';
     if (hit) {
+      if ((pending += hit[1].length) >= REPLACE_CHUNK) {
+        chargeChars(ctx, pending);
+        pending = 0;
+      }
       out += s.slice(last, i) + hit[1];
       i += hit[0].length;
       last = i;
@@ -197,7 +225,7 @@ function substring(args: Value[]): string {
   return (length < 0 ? rs.slice(start) : rs.slice(start, Math.min(rs.length, start + length))).join('');
 }
 
-function replaceN(args: Value[]): string {
+function replaceN(args: Value[], ctx: BuiltinContext): string {
   const patterns = args[0];
   if (typeof patterns !== 'object' || patterns === null || Array.isArray(patterns) || patterns instanceof RSet) {
     return operandTypeError(0, patterns, 'object');
@@ -212,16 +240,16 @@ function replaceN(args: Value[]): string {
     pairs.push([k, v]);
   }
   if (pairs.length === 0) return s;
-  return replacePairs(s, pairs);
+  return replacePairs(s, pairs, ctx);
 }
 
-function renderTemplateBuiltin(args: Value[]): string {
+function renderTemplateBuiltin(args: Value[], ctx: BuiltinContext): string {
   const tpl = argString(args, 0);
   const vars = args[1];
   if (typeof vars !== 'object' || vars === null || Array.isArray(vars) || vars instanceof RSet) {
     return operandTypeError(1, vars, 'object');
   }
-  return renderTemplate(tpl, vars);
+  return renderTemplate(tpl, vars, ctx);
 }
 
 const str2 = (f: (a: string, b: string) => Value) => (args: Value[]) => f(argString(args, 0), argString(args, 1));
@@ -258,11 +286,11 @@ export const stringsBuiltins: BuiltinDef[] = [
     name: 'replace',
     args: ['string', 'string', 'string'],
     result: 'string',
-    fn: (args) => {
+    fn: (args, ctx) => {
       const s = argString(args, 0);
       const old = argString(args, 1);
       const repl = argString(args, 2);
-      return replacePairs(s, [[old, repl]]);
+      return replacePairs(s, [[old, repl]], ctx);
     },
   },
   {

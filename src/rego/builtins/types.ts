@@ -29,6 +29,21 @@ export interface BuiltinContext {
   host: HostHooks;
   /** `file:row` of the call, for print. */
   location: string;
+  /**
+   * Charges `units` of work to the evaluation budget (eval_max_steps, eval_timeout); throws the
+   * evaluation's eval_budget_error when it is spent. Builtins whose work grows with a size taken
+   * from their arguments call it before allocating: one unit per element of an array or set they
+   * build (about what one evaluation step costs), one per CHARS_PER_UNIT characters of a string.
+   */
+  charge(units: number): void;
+}
+
+/** Characters of generated string text that count as one unit of Ctx.charge. */
+export const CHARS_PER_UNIT = 16;
+
+/** Charges the work of generating `chars` characters of string text. */
+export function chargeChars(ctx: BuiltinContext, chars: number): void {
+  if (chars >= CHARS_PER_UNIT) ctx.charge(Math.floor(chars / CHARS_PER_UNIT));
 }
 
 /**

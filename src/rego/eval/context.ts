@@ -31,7 +31,9 @@ export interface EvalOptions {
   maxSteps?: number;
   /**
    * Wall-clock budget in milliseconds (0 = none). The clock is read every 1,024 steps only, and
-   * starts at the 1,024th: short evaluations never read it. A single builtin call is not interrupted.
+   * starts at the 1,024th: short evaluations never read it. Builtins whose output size comes from
+   * their arguments charge it as they go (Ctx.charge), so they are stopped too; other single
+   * builtin calls are not interrupted.
    */
   maxTimeMs?: number;
   host?: HostHooks;
@@ -114,6 +116,22 @@ export class Ctx implements BuiltinContext {
       throw new RegoError('eval_budget_error', `evaluation exceeded its budget of ${this.maxSteps} steps`, loc);
     }
     if ((s & 1023) === 0 && this.maxTimeMs > 0) this.checkClock(loc);
+  }
+
+  /**
+   * Counts `units` of work at once: builtins whose work grows with a size computed from their
+   * arguments (numbers.range, padding widths, template ranges, ...) call it before allocating.
+   * The step budget is checked as by tick, and the clock whenever the count crosses a multiple
+   * of 1,024 (a charge of 1,024 units or more always reads it).
+   */
+  charge(units: number): void {
+    if (!(units > 0)) return;
+    const before = this.steps;
+    const s = (this.steps = before + units);
+    if (s > this.maxSteps && this.maxSteps > 0) {
+      throw new RegoError('eval_budget_error', `evaluation exceeded its budget of ${this.maxSteps} steps`);
+    }
+    if (this.maxTimeMs > 0 && Math.floor(s / 1024) !== Math.floor(before / 1024)) this.checkClock(undefined);
   }
 
   private checkClock(loc: Location | undefined): void {

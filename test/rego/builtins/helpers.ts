@@ -6,7 +6,7 @@ import type { BuiltinContext, BuiltinDef } from '../../../src/rego/builtins/type
 import type { Value } from '../../../src/rego/value.js';
 
 export function fakeContext(): BuiltinContext {
-  return { nowNs: () => 0n, memo: new Map(), host: {}, location: 'test.rego:1' };
+  return { nowNs: () => 0n, memo: new Map(), host: {}, location: 'test.rego:1', charge: () => {} };
 }
 
 export function finder(defs: BuiltinDef[]) {
