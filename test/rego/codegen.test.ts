@@ -61,6 +61,24 @@ test('some-in loops over arrays, objects, sets and non-collections', () => {
   assert.deepEqual(evalRule('p := [x | some x in input.n]', input), []);
 });
 
+test('negation: undefined and false satisfy `not`, any other value fails it', () => {
+  const src = 'default p := "no"\np := "yes" if not input.x';
+  assert.equal(evalRule(src, {}), 'yes');
+  assert.equal(evalRule(src, { x: false }), 'yes');
+  assert.equal(evalRule(src, { x: true }), 'no');
+  assert.equal(evalRule(src, { x: 0 }), 'no');
+  assert.equal(evalRule(src, { x: null }), 'no');
+  assert.equal(evalRule('p if { not input.x == 1; input.y }', { x: 2, y: true }), true);
+  assert.equal(evalRule('p if { not input.x == 1; input.y }', { x: 1, y: true }), undefined);
+});
+
+test('object literals: values computed, undefined value makes the object undefined', () => {
+  const json = (v: Value | undefined): unknown => JSON.parse(JSON.stringify(v));
+  assert.deepEqual(json(evalRule('p := o if { o := {"a": input.a, "b": [input.a, 1]} }', { a: 'x' })), { a: 'x', b: ['x', 1] });
+  assert.equal(evalRule('p := o if { o := {"a": input.a, "b": input.missing} }', { a: 'x' }), undefined);
+  assert.deepEqual(json(evalRule('p := o if { o := {"__proto__": input.a} }', { a: 'x' })), JSON.parse('{"__proto__": "x"}'));
+});
+
 test('base data read directly agrees with `with data` overrides', () => {
   const data = { roles: { admin: ['read', 'write'] } } as Value;
   const src = 'q contains a if { some a in data.roles[input.role] }\np := q\nr := x if { x := q with data.roles as {"admin": ["x"]} }';

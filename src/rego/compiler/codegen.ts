@@ -123,6 +123,9 @@ class BodyGen {
       return;
     }
     const { expr: e, leftFirst } = order[i];
+    if (e.negated && e.with.length === 0 && e.kind === 'term' && this.negation(e.term, fail)) {
+      return this.exprs(order, i + 1, fail);
+    }
     if (!e.negated && e.with.length === 0) {
       if (e.kind === 'true') return this.exprs(order, i + 1, fail);
       if (e.kind === 'somein' && this.someIn(e, order, i, fail)) return;
@@ -140,6 +143,22 @@ class BodyGen {
     this.emit(`if (${this.k(p.step)}(c, f, () => {`);
     this.exprs(order, i + 1, 'return false');
     this.emit('return false;\n})) return true;');
+  }
+
+  /**
+   * `not t`: a labelled block that the term leaves (break) when it is undefined or false; falling
+   * through to the end means t held, so the expression fails.
+   */
+  private negation(t: RTerm, fail: string): boolean {
+    if (t.t === 'call' && arityOf(t.fn) >= 0 && t.args.length !== arityOf(t.fn)) return false;
+    if (!this.canEval(t)) return false;
+    const label = `N${this.labels++}`;
+    this.emit(`${label}: {`);
+    const v = this.term(t, `break ${label}`);
+    this.emit(`if (${v} === false) break ${label};`);
+    this.emit(`${fail};`);
+    this.emit('}');
+    return true;
   }
 
   /** A term used as an expression: true unless undefined or false. */
@@ -268,6 +287,16 @@ class BodyGen {
       }
       case 'call':
         return this.call(t, fail);
+      case 'object': {
+        // Constant, distinct string keys (the usual decision object): one literal.
+        const keys = t.entries.map(([k]) => (k.t === 'const' && typeof k.v === 'string' && k.v !== '__proto__' ? k.v : null));
+        if (keys.some((k) => k === null) || new Set(keys).size !== keys.length) break;
+        const vals = t.entries.map(([, x]) => this.term(x, fail));
+        const v = this.tmp();
+        const fields = keys.map((k, j) => `${JSON.stringify(k)}: ${vals[j]}`);
+        this.emit(`const ${v} = { __proto__: null${fields.map((x) => ', ' + x).join('')} };`);
+        return v;
+      }
       default:
         break;
     }
