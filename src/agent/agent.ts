@@ -90,6 +90,7 @@ export class Agent {
       publicUrl: c.public_url,
       searchMaxCandidates: c.search_max_candidates,
       searchTimeout: c.search_timeout,
+      maxConnections: c.max_connections,
       version: o.version,
     });
   }

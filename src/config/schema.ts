@@ -77,6 +77,12 @@ export const KEYS = {
   },
   watch: { kind: 'bool', default: 'true', doc: 'Local mode: reload the policy when its files change' },
   watch_interval: { kind: 'duration', default: '1s', min: 10, doc: 'Local mode: how often policy files are polled for changes (file events also trigger a reload)' },
+  max_connections: {
+    kind: 'int',
+    default: '10000',
+    min: 0,
+    doc: 'Most open HTTP connections; one more is closed as soon as it is accepted. Keep it below the file-descriptor limit (`ulimit -n`). `0` = unlimited',
+  },
   max_body_bytes: { kind: 'bytes', default: '1MiB', min: 64, doc: 'Largest accepted request body (larger → 413)' },
   max_depth: { kind: 'int', default: '64', min: 2, doc: 'Deepest accepted JSON nesting in a request (deeper → 400)' },
   strict_builtin_errors: { kind: 'bool', default: 'false', doc: 'Builtin errors fail the evaluation instead of making the expression undefined' },
@@ -84,7 +90,7 @@ export const KEYS = {
     kind: 'int',
     default: '1000000',
     min: 0,
-    doc: 'Evaluation budget in steps (rules, function calls, iterations); a decision over it is denied as an evaluation error. 0 = unlimited',
+    doc: 'Evaluation budget in steps (rules, function calls, iterations, and the elements builtins such as `numbers.range` build); a decision over it is denied as an evaluation error. 0 = unlimited',
   },
   eval_timeout: {
     kind: 'duration',

@@ -99,6 +99,7 @@ export class AgentMetrics {
 
   readonly evaluationErrors: Counter<'code'>;
   readonly policyReloads: Counter<'result'>;
+  readonly connectionsRejected: Counter;
   /** Absent when a sync loop owns these two gauges (cloud mode registers its own). */
   readonly degraded: Gauge | undefined;
   readonly lastSync: Gauge | undefined;
@@ -150,6 +151,11 @@ export class AgentMetrics {
     });
     this.policyReloads.inc({ result: 'success' }, 0);
     this.policyReloads.inc({ result: 'failure' }, 0);
+    this.connectionsRejected = new Counter({
+      name: 'vengtoo_agent_connections_rejected_total',
+      help: 'Connections closed as soon as accepted because max_connections connections were open',
+      registers: [registry],
+    });
     const syncGauges = opts.syncGauges !== false;
     this.degraded = syncGauges
       ? new Gauge({

@@ -34,7 +34,12 @@ export interface ServerOptions {
   /** Search budgets (docs/search.md): candidates examined per request, and ms per request. */
   searchMaxCandidates?: number;
   searchTimeout?: number;
+  /** max_connections: open connections beyond this are closed as soon as accepted (0 or absent = no limit). */
+  maxConnections?: number;
 }
+
+/** While connections are being refused, at most one warning per this interval (with the count). */
+const DROP_LOG_INTERVAL_MS = 60_000;
 
 const R_EVAL = 0;
 const R_EVALS = 1;
@@ -90,6 +95,29 @@ export class AgentServer {
     // requireHostHeader off: Node's own 400 for a Host-less HTTP/1.1 request has no JSON body.
     this.http = createServer({ keepAliveTimeout: 5000, requestTimeout: 30_000, requireHostHeader: false }, (req, res) => this.handle(req, res));
     this.http.on('clientError', (e: NodeJS.ErrnoException, socket: Socket) => this.clientError(e, socket));
+    if (o.maxConnections !== undefined && o.maxConnections > 0) {
+      // Node accepts the connection and closes it at once (the client sees a reset or EOF), then emits 'drop'.
+      this.http.maxConnections = o.maxConnections;
+      this.http.on('drop', () => this.dropped());
+    }
+  }
+
+  private dropsUnlogged = 0;
+  private lastDropLog = -Infinity;
+
+  /** A connection refused by max_connections: counted; logged at most once a minute. */
+  private dropped(): void {
+    this.o.metrics.connectionsRejected.inc();
+    this.dropsUnlogged++;
+    const now = performance.now();
+    if (now - this.lastDropLog >= DROP_LOG_INTERVAL_MS) {
+      this.o.logger.warn(
+        { max_connections: this.o.maxConnections, refused: this.dropsUnlogged },
+        'max_connections reached: new connections are closed at once',
+      );
+      this.lastDropLog = now;
+      this.dropsUnlogged = 0;
+    }
   }
 
   /** Sets (or clears) the hook called after every decision. */

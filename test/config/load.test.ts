@@ -80,6 +80,7 @@ describe('defaults', () => {
     assert.equal(config.decision_path, 'vengtoo/authz/decision');
     assert.equal(config.bundle_url, '');
     assert.equal(config.max_body_bytes, 1024 * 1024);
+    assert.equal(config.max_connections, 10_000);
     assert.equal(config.max_depth, 64);
     assert.equal(config.shutdown_timeout, 10_000);
     assert.equal(config.policy, join(CWD, 'policy.rego'));
@@ -157,6 +158,13 @@ describe('sources and precedence', () => {
     assert.equal(load({ env: { VENGTOO_MAX_BODY_BYTES: '4096' } }).config.max_body_bytes, 4096);
   });
 
+  it('max_connections from the environment, YAML or a flag; 0 = unlimited', () => {
+    assert.equal(load({ env: { VENGTOO_MAX_CONNECTIONS: '250' } }).config.max_connections, 250);
+    assert.equal(load({ env: { VENGTOO_MAX_CONNECTIONS: '0' } }).config.max_connections, 0);
+    assert.equal(load({ files: { '/c.yaml': 'max_connections: 64\n' }, configPath: '/c.yaml' }).config.max_connections, 64);
+    assert.equal(load({ env: { VENGTOO_MAX_CONNECTIONS: '250' }, flags: { policy: 'p', max_connections: '2' } }).config.max_connections, 2);
+  });
+
   it('normalises decision_path written as a data reference', () => {
     assert.equal(load({ env: { VENGTOO_DECISION_PATH: 'data.app.authz.result' } }).config.decision_path, 'app/authz/result');
   });
@@ -188,6 +196,8 @@ describe('invalid values name the key and the source', () => {
     ['bad URL', { env: { VENGTOO_CLOUD_URL: 'api.vengtoo.com' } }, 'cloud_url', /invalid URL/],
     ['non-http URL', { env: { VENGTOO_BUNDLE_URL: 'ftp://x/b.tgz' } }, 'bundle_url', /http or https/],
     ['bad size', { env: { VENGTOO_MAX_BODY_BYTES: '1 parsec' } }, 'max_body_bytes', /invalid size/],
+    ['negative max_connections', { env: { VENGTOO_MAX_CONNECTIONS: '-1' } }, 'max_connections', /invalid number "-1"/],
+    ['non-numeric max_connections', yamlAt('max_connections: many\n'), 'max_connections', /invalid number "many"/],
     ['bad decision path', { env: { VENGTOO_DECISION_PATH: 'a b/c' } }, 'decision_path', /invalid rule path/],
     ['a mapping for a string', yamlAt('agent_name:\n  a: 1\n'), 'agent_name', /expected a string, got a mapping/],
     ['YAML that is not a mapping', yamlAt('- 1\n'), '', /must be a mapping/],
