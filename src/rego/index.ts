@@ -125,9 +125,12 @@ export class Policy {
       c.reset(input, this.options(eo));
     } else c = this.ctx(input, eo);
     try {
-      return ev(c, EMPTY_FRAME);
+      const v = ev(c, EMPTY_FRAME);
+      if (c.builtinError !== null) throw c.builtinError;
+      return v;
     } catch (err) {
-      throw asRegoError(err);
+      // A strict evaluation's first builtin error wins over any later error, as in OPA.
+      throw c.builtinError ?? asRegoError(err);
     } finally {
       this.spare = c;
     }
@@ -164,6 +167,11 @@ export class Policy {
     return prepared.run(opts.input, opts);
   }
 
+  /** Runs a query and reports, as OPA's Query.Run does, the rows found and the error, if any. */
+  queryAll(text: string, opts: EvalOptions & { input?: Value } = {}): QueryOutcome {
+    return this.prepareQuery(text).runAll(opts.input, opts);
+  }
+
   prepareQuery(text: string): PreparedQuery {
     return this.prepareQueryBody(parseQuery(text, 'query'));
   }
@@ -188,38 +196,47 @@ export class PreparedQuery {
     private readonly makeCtx: (input: Value | undefined, eo: EvalOptions | undefined) => Ctx,
   ) {}
 
+  /** One row of variable bindings per solution. Throws RegoError. */
   run(input: Value | undefined, opts?: EvalOptions): ResultSet {
-    return guard(() => this.runUnguarded(input, opts));
+    const { rows, error } = this.runAll(input, opts);
+    if (error !== undefined) throw error;
+    return rows;
   }
 
-  private runUnguarded(input: Value | undefined, opts?: EvalOptions): ResultSet {
+  /**
+   * The rows found and the error that ended the evaluation, if any. A strict evaluation goes on
+   * past a builtin error (the call is undefined) and then fails with it: its rows are those
+   * found meanwhile, as OPA's Query.Run returns them with the error.
+   */
+  runAll(input: Value | undefined, opts?: EvalOptions): QueryOutcome {
     const c = this.makeCtx(input, opts);
     const f = new Array(this.nslots);
     const rows: ResultSet = [];
-    this.step(c, f, () => {
-      const row: Record<string, Value> = {};
-      for (const [name, slot] of this.vars) {
-        const v = f[slot];
-        if (v !== undefined) row[name] = v;
-      }
-      rows.push(row);
-      return false;
-    });
-    return rows;
+    try {
+      this.step(c, f, () => {
+        const row: Record<string, Value> = {};
+        for (const [name, slot] of this.vars) {
+          const v = f[slot];
+          if (v !== undefined) row[name] = v;
+        }
+        rows.push(row);
+        return false;
+      });
+    } catch (err) {
+      return { rows, error: c.builtinError ?? asRegoError(err) };
+    }
+    return c.builtinError !== null ? { rows, error: c.builtinError } : { rows };
   }
+}
+
+export interface QueryOutcome {
+  rows: ResultSet;
+  error?: RegoError;
 }
 
 const EMPTY_FRAME: never[] = [];
 
 /** Nothing but a RegoError leaves an evaluation: a bug or exhausted stack becomes one too. */
-function guard<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw asRegoError(err);
-  }
-}
-
 function asRegoError(err: unknown): RegoError {
   if (err instanceof RegoError) return err;
   if (err instanceof RangeError) return new RegoError('eval_internal_error', 'evaluation exceeded the maximum nesting depth');

@@ -212,3 +212,38 @@ describe('evaluation', () => {
     assert.notEqual(p.entrypoint('data.t.p'), undefined);
   });
 });
+
+describe('strict builtin errors', () => {
+  const src = 'package t\np[x] := y if {\n\tsome x in [1, 0, 2]\n\ty := 10 / x\n}\nq := count(p)\n';
+
+  it('makes the failing call undefined, goes on, then fails with the first error (OPA)', () => {
+    const strict = compile([{ file: 'p.rego', source: src }], { strictBuiltinErrors: true });
+    const { rows, error } = strict.queryAll('data.t.p[x] = y');
+    assert.ok(error instanceof RegoError && error.code === 'eval_builtin_error');
+    assert.match(error.message, /^p\.rego:4: eval_builtin_error: div: divide by zero$/);
+    assert.deepEqual(rows.map((r) => plain(r as unknown as Value)), [
+      { x: 1, y: 10 },
+      { x: 2, y: 5 },
+    ]);
+    assert.throws(() => strict.query('data.t.p[x] = y'), (e: unknown) => e instanceof RegoError && e.message === error.message);
+    assert.throws(
+      () => strict.entrypoint('t/q')?.evaluate(undefined),
+      (e: unknown) => e instanceof RegoError && e.code === 'eval_builtin_error',
+    );
+  });
+
+  it('reports the builtin error rather than a later conflict', () => {
+    const s = 'package t\nb := 1 if x := 1 / 0\nb := 2\nb := 3\n';
+    const strict = compile([{ file: 'p.rego', source: s }], { strictBuiltinErrors: true });
+    assert.throws(
+      () => strict.entrypoint('t/b')?.evaluate(undefined),
+      (e: unknown) => e instanceof RegoError && e.code === 'eval_builtin_error',
+    );
+  });
+
+  it('leaves non-strict evaluations undefined and without error', () => {
+    const { rows, error } = compile([{ file: 'p.rego', source: src }]).queryAll('data.t.q = n');
+    assert.equal(error, undefined);
+    assert.deepEqual(rows.map((r) => plain(r as unknown as Value)), [{ n: 2 }]);
+  });
+});

@@ -588,7 +588,10 @@ export class TermPlanner {
             err instanceof BuiltinError
               ? err
               : new BuiltinError(err instanceof Error ? err.message : String(err), 'eval_builtin_error');
-          if (c.strict || be.halt) throw new RegoError(be.code, `${name}: ${be.message}`, loc);
+          if (be.halt) throw new RegoError(be.code, `${name}: ${be.message}`, loc);
+          // OPA records the error and treats the call as undefined; a strict evaluation fails
+          // with the first recorded error once it has run to the end.
+          if (c.strict) c.recordBuiltinError(new RegoError(be.code, `${name}: ${be.message}`, loc));
           return undefined;
         }
       };

@@ -53,6 +53,11 @@ export class Ctx implements BuiltinContext {
   dataOverrides: DataOverride[] | null = null;
   fnOverrides: Map<string, FnOverride> | null = null;
   strict: boolean;
+  /**
+   * The first builtin error of a strict evaluation. As in OPA, the failing call is undefined and
+   * evaluation goes on; the evaluation then fails with this error (which wins over later ones).
+   */
+  builtinError: RegoError | null = null;
   steps = 0;
   maxSteps: number;
   maxTimeMs: number;
@@ -86,6 +91,7 @@ export class Ctx implements BuiltinContext {
     this.dataOverrides = null;
     this.fnOverrides = null;
     this.strict = opts?.strictBuiltinErrors ?? false;
+    this.builtinError = null;
     this.steps = 0;
     this.maxSteps = opts?.maxSteps ?? 0;
     this.maxTimeMs = opts?.maxTimeMs ?? 0;
@@ -95,6 +101,11 @@ export class Ctx implements BuiltinContext {
     this.location = '';
     this.now = opts?.nowNs;
     this.covered = opts?.coverage ?? null;
+  }
+
+  /** Records a builtin error of a strict evaluation; the first one is the evaluation's error. */
+  recordBuiltinError(err: RegoError): void {
+    if (this.builtinError === null) this.builtinError = err;
   }
 
   /** Created on first use: most evaluations never call a non-deterministic builtin. */
