@@ -6,6 +6,7 @@ import { RE2JS } from 're2js';
 import { BuiltinError } from '../errors.js';
 import type { Value } from '../value.js';
 import { goQuote } from './gofmt.js';
+import { NATIVE_MAX_LENGTH, translateRE2 } from './regex-native.js';
 import { argInt64 } from './strings.js';
 import { argString, chargeChars, type BuiltinContext, type BuiltinDef } from './types.js';
 
@@ -21,6 +22,8 @@ interface GoRegexp {
 export interface Compiled {
   re: RE2JS;
   go: GoRegexp;
+  /** The same pattern as a V8 RegExp when that is equivalent and cannot backtrack much (regex-native.ts). */
+  native: RegExp | null;
 }
 
 const CACHE_MAX = 1000;
@@ -46,7 +49,7 @@ export function compileRegex(pattern: string): Compiled {
   if (c === undefined) {
     try {
       const re = RE2JS.compile(pattern);
-      c = { re, go: re.re2() as unknown as GoRegexp };
+      c = { re, go: re.re2() as unknown as GoRegexp, native: translateRE2(pattern) };
     } catch (e) {
       c = new BuiltinError(e instanceof Error ? e.message : String(e));
     }
@@ -381,7 +384,9 @@ export function globsIntersect(lhs: string, rhs: string): boolean {
 function regexMatch(args: Value[]): boolean {
   const pattern = argString(args, 0);
   const value = argString(args, 1);
-  return compileRegex(pattern).re.matcher(value).find();
+  const c = compileRegex(pattern);
+  if (c.native !== null && value.length <= NATIVE_MAX_LENGTH) return c.native.test(value);
+  return c.re.matcher(value).find();
 }
 
 export const regexBuiltins: BuiltinDef[] = [
