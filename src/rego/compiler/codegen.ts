@@ -41,7 +41,14 @@ function iterVal(v: Value, k: Value): Value {
   return (v as PlainObject)[k as string];
 }
 
-const RUNTIME = { getKey, equal, iterKeys, iterVal };
+/** After a property read found nothing: only a set or an object with non-string keys may hold k. */
+function memberOf(v: Value, k: string): Value | undefined {
+  if (v instanceof RSet) return v.has(k) ? k : undefined;
+  if (v instanceof RObject) return v.get(k);
+  return undefined;
+}
+
+const RUNTIME = { getKey, equal, iterKeys, iterVal, memberOf };
 
 /**
  * Keys a plain property read could find on something other than an object's own data: prototype
@@ -90,7 +97,7 @@ class BodyGen {
   build(): Step | null {
     const names = this.consts.map((_, i) => `K${i} = K[${i}]`);
     const src =
-      `"use strict";\nconst { getKey, equal, iterKeys, iterVal } = rt;\n` +
+      `"use strict";\nconst { getKey, equal, iterKeys, iterVal, memberOf } = rt;\n` +
       (names.length > 0 ? `const ${names.join(', ')};\n` : '') +
       `return function body(c, f, k) {\n${this.lines.join('\n')}\nreturn false;\n};`;
     try {
@@ -341,12 +348,12 @@ class BodyGen {
     let v = head;
     for (const p of path) {
       if (p.t === 'const' && typeof p.v === 'string' && !UNSAFE_KEYS.has(p.v) && !INDEX_LIKE.test(p.v)) {
-        // A property read at this site: V8 caches the object's shape here. A miss (absent key,
-        // or a set/RObject holding the key) takes the general path.
+        // A property read at this site: V8 caches the object's shape here. A miss means the key
+        // is absent, unless the value is a set or an RObject (memberOf).
         const key = JSON.stringify(p.v);
         const x = this.tmp();
         this.emit(`let ${x} = ${v} === null ? undefined : ${v}[${key}];`);
-        this.emit(`if (${x} === undefined && (${x} = getKey(${v}, ${key})) === undefined) ${fail};`);
+        this.emit(`if (${x} === undefined && (${x} = memberOf(${v}, ${key})) === undefined) ${fail};`);
         v = x;
         continue;
       }

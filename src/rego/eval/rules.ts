@@ -122,6 +122,15 @@ function evalComplete(c: Ctx, node: RuleNode): Value | undefined {
   } else {
     for (const r of node.plannedComplete) {
       const f = frameFor(r);
+      const cv = r.constValue;
+      if (cv !== undefined) {
+        // A constant head (e.g. one of several decision objects): whether the body has a
+        // solution is all that matters, so the first one ends the search.
+        if (!r.body(c, f, FOUND)) continue;
+        if (result === undefined) result = cv;
+        else if (!equal(result, cv)) throw conflict('complete rules must not produce multiple outputs', r.loc);
+        continue;
+      }
       const value = r.value;
       let found = false;
       // One continuation per rule collects every solution's value (a conflict is an error).
