@@ -7,7 +7,8 @@
 //
 // Peak: wrk -t1 -c16 for 10 s (installed with apt-get when missing and possible; else the Node
 // generator in closed loop). Load: the open-loop Node generator (test/reliability/lib/load.ts).
-// Every answer must be the exact expected decision; anything else is an error.
+// Every answer must be the exact expected decision; anything else is an error. The agent is the
+// built one (dist/, as shipped): `npm run soak` builds it first.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir, cpus } from 'node:os';
@@ -46,7 +47,7 @@ const log = (s: string) => console.log(`[soak ${new Date().toISOString().slice(1
 async function main(): Promise<number> {
   const policy = copyExamples();
   const tmp = mkdtempSync(join(tmpdir(), 'vengtoo-soak-'));
-  const agent = await startAgent(['--policy', policy.dir]);
+  const agent = await startAgent(['--policy', policy.dir], { built: true });
   const pid = agent.proc.pid!;
   log(`agent pid ${pid} at ${agent.url}; node ${process.version}; ${cpus().length} CPUs; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   try {
