@@ -79,10 +79,12 @@ describe('mcp-gateway over stdio (server-everything)', { timeout: 120_000 }, () 
   });
 
   it('every call writes a decision-log line (stderr on stdio)', async () => {
+    // Lines are flushed at least every 50 ms: after 200 ms every earlier test's line is in, so
+    // the lines after `before` are this test's own.
+    await new Promise((r) => setTimeout(r, 200));
     const before = gw.decisions().length;
     await gw.client.callTool({ name: 'echo', arguments: { message: 'logged' } });
     await rejection(gw.client.callTool({ name: 'get-env', arguments: {} }));
-    // Lines of earlier tests' calls may still arrive: pick this test's two by their tool.
     const mine = () => gw.decisions().slice(before);
     await until(
       () => mine().some((d) => d.resource_id === 'everything__echo') && mine().some((d) => d.resource_id === 'everything__get-env'),
