@@ -86,6 +86,14 @@ test('base data read directly agrees with `with data` overrides', () => {
   assert.deepEqual(evalRule(src, { role: 'admin' }, 'r', data), evalRule('p := {"x"}', {}));
 });
 
+test('a body of 5,000 expressions and 200 nested loops compiles and runs', () => {
+  const tests = Array.from({ length: 5000 }, (_, i) => `input.n > ${-i}`).join('\n\t');
+  assert.equal(evalRule(`p if {\n\t${tests}\n}`, { n: 1 }), true);
+  assert.equal(evalRule(`p if {\n\t${tests}\n}`, { n: -10 }), undefined);
+  const loops = Array.from({ length: 200 }, (_, i) => `some x${i} in input.xs`).join('\n\t');
+  assert.equal(evalRule(`p if {\n\t${loops}\n}`, { xs: [1] }), true);
+});
+
 test('with code generation from strings disabled, the closure planner answers the same', () => {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const script = `

@@ -77,12 +77,13 @@ let codegenAvailable = true;
 export function generateBody(planner: FallbackPlanner, order: Scheduled[], bound: Set<number>): Step | null {
   if (!codegenAvailable) return null;
   const g = new BodyGen(planner, bound);
-  g.exprs(order, 0, 'return false');
+  g.exprs(order);
   return g.build();
 }
 
 class BodyGen {
   private readonly consts: unknown[] = [];
+  private readonly constIndex = new Map<unknown, number>();
   private readonly lines: string[] = [];
   private tmps = 0;
   private labels = 0;
@@ -112,8 +113,8 @@ class BodyGen {
   }
 
   private k(v: unknown): string {
-    let i = this.consts.indexOf(v);
-    if (i < 0) i = this.consts.push(v) - 1;
+    let i = this.constIndex.get(v);
+    if (i === undefined) this.constIndex.set(v, (i = this.consts.push(v) - 1));
     return `K${i}`;
   }
   private tmp(): string {
@@ -123,33 +124,45 @@ class BodyGen {
     this.lines.push(line);
   }
 
-  /** Emits expressions i.. of the body; `fail` is the statement that abandons this solution. */
-  exprs(order: Scheduled[], i: number, fail: string): void {
-    if (i === order.length) {
-      this.emit('if (k()) return true;');
-      return;
-    }
-    const { expr: e, leftFirst } = order[i];
-    if (e.negated && e.with.length === 0 && e.kind === 'term' && this.negation(e.term, fail)) {
-      return this.exprs(order, i + 1, fail);
-    }
-    if (!e.negated && e.with.length === 0) {
-      if (e.kind === 'true') return this.exprs(order, i + 1, fail);
-      if (e.kind === 'somein' && this.someIn(e, order, i, fail)) return;
-      if (e.kind === 'term' && this.test(e.term, fail)) return this.exprs(order, i + 1, fail);
-      if (e.kind === 'unify' && (leftFirst ? this.unify(e.left, e.right, fail) : this.unify(e.right, e.left, fail))) {
-        return this.exprs(order, i + 1, fail);
+  /**
+   * Emits the body's expressions in order. `fail` is the statement that abandons the current
+   * solution: `return false` at first, `continue L` inside a loop. A loop or an enumerating closure
+   * opens a scope that holds the rest of the body; the scopes close, innermost first, at the end.
+   * (A loop, not recursion per expression: bodies may have thousands of expressions.)
+   */
+  exprs(order: Scheduled[]): void {
+    let fail = 'return false';
+    const closers: string[] = [];
+    for (const { expr: e, leftFirst } of order) {
+      if (e.with.length === 0) {
+        if (e.negated) {
+          if (e.kind === 'term' && this.negation(e.term, fail)) continue;
+        } else {
+          if (e.kind === 'true') continue;
+          if (e.kind === 'term' && this.test(e.term, fail)) continue;
+          if (e.kind === 'unify' && (leftFirst ? this.unify(e.left, e.right, fail) : this.unify(e.right, e.left, fail))) continue;
+          if (e.kind === 'somein') {
+            const next = this.someIn(e, fail);
+            if (next !== null) {
+              fail = next;
+              closers.push('}\n}');
+              continue;
+            }
+          }
+        }
       }
+      const p = this.planner.planExpr(e, this.bound, leftFirst);
+      if (p.det) {
+        this.emit(`if (!${this.k(p.det)}(c, f)) ${fail};`);
+        continue;
+      }
+      // A closure that enumerates solutions: the rest of the body becomes its continuation.
+      this.emit(`if (${this.k(p.step)}(c, f, () => {`);
+      fail = 'return false';
+      closers.push('return false;\n})) return true;');
     }
-    const p = this.planner.planExpr(e, this.bound, leftFirst);
-    if (p.det) {
-      this.emit(`if (!${this.k(p.det)}(c, f)) ${fail};`);
-      return this.exprs(order, i + 1, fail);
-    }
-    // A closure that enumerates solutions: the rest of the body becomes its continuation.
-    this.emit(`if (${this.k(p.step)}(c, f, () => {`);
-    this.exprs(order, i + 1, 'return false');
-    this.emit('return false;\n})) return true;');
+    this.emit('if (k()) return true;');
+    for (let j = closers.length - 1; j >= 0; j--) this.emit(closers[j]);
   }
 
   /**
@@ -194,10 +207,13 @@ class BodyGen {
     return true;
   }
 
-  /** `some v in coll` / `some k, v in coll` over a collection with no unbound variables. */
-  private someIn(e: Extract<RExpr, { kind: 'somein' }>, order: Scheduled[], i: number, fail: string): boolean {
+  /**
+   * `some v in coll` / `some k, v in coll` over a collection with no unbound variables: opens a
+   * loop (closed by exprs) and returns the statement that moves to its next element.
+   */
+  private someIn(e: Extract<RExpr, { kind: 'somein' }>, fail: string): string | null {
     const key = e.key;
-    if (!this.canEval(e.collection) || e.value.t !== 'local' || (key !== undefined && key.t !== 'local')) return false;
+    if (!this.canEval(e.collection) || e.value.t !== 'local' || (key !== undefined && key.t !== 'local')) return null;
     const coll = this.term(e.collection, fail);
     const n = this.labels++;
     const label = `L${n}`;
@@ -212,9 +228,7 @@ class BodyGen {
     // The key is matched before the value, as the closure planner does.
     if (key !== undefined) this.bindLocal(key as Extract<RTerm, { t: 'local' }>, keyExpr, next);
     this.bindLocal(e.value as Extract<RTerm, { t: 'local' }>, valExpr, next);
-    this.exprs(order, i + 1, next);
-    this.emit('}\n}');
-    return true;
+    return next;
   }
 
   private bindLocal(l: Extract<RTerm, { t: 'local' }>, value: string, fail: string): void {
