@@ -155,6 +155,7 @@ function evalComplete(c: Ctx, node: RuleNode): Value | undefined {
   }
   if (result === undefined && node.plannedDefault !== undefined) {
     const d = node.plannedDefault;
+    if (d.constValue !== undefined) return d.body(c, frameFor(d), FOUND) ? d.constValue : undefined;
     runRule(c, d, frameFor(d), (v) => {
       result = v;
       return true;
