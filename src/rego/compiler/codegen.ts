@@ -4,28 +4,23 @@
 // function calls) are written out inline. V8 then optimises a whole body as one function, with
 // monomorphic call sites, instead of a tree of small closures calling each other.
 //
-// Anything not handled here (negation, `with`, `every`, comprehensions, iteration inside refs,
-// …) is planned as a closure by the Planner and called from the generated code, so coverage of
-// the language never depends on this file: it only makes the common shapes fast.
+// Anything not handled here (`with`, `every`, negation of anything but a term, comprehensions,
+// iteration inside refs, …) is planned as a closure by the Planner and called from the generated
+// code, so coverage of the language never depends on this file: it only makes the common shapes
+// fast.
 
-import type { Location } from '../errors.js';
 import { getKey } from '../eval/access.js';
 import type { Ctx, Frame } from '../eval/context.js';
 import { equal, plainKeys, RObject, RSet, type PlainObject, type Value } from '../value.js';
 import type { RExpr, RTerm } from './ir.js';
 import type { Step } from './plan-types.js';
 import type { TermPlanner } from './plan-terms.js';
-import { arityOf } from './safety.js';
+import { arityOf, type Scheduled } from './safety.js';
 
 /** What the generator needs from the body planner: closures for the shapes it does not handle. */
 export interface FallbackPlanner {
   readonly terms: TermPlanner;
   planExpr(e: RExpr, bound: Set<number>, leftFirst: boolean): { det?: (c: Ctx, f: Frame) => boolean; step?: Step };
-}
-
-export interface Scheduled {
-  expr: RExpr;
-  leftFirst: boolean;
 }
 
 /** Keys of a collection in OPA's iteration order (arrays are handled by index before this). */
@@ -405,4 +400,3 @@ function sameCheck(v: string, w: string, dst: RTerm): string {
   return `!equal(${v}, ${w})`;
 }
 
-export type { Location };

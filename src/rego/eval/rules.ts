@@ -126,31 +126,13 @@ function evalComplete(c: Ctx, node: RuleNode): Value | undefined {
       if (cv !== undefined) {
         // A constant head (e.g. one of several decision objects): whether the body has a
         // solution is all that matters, so the first one ends the search.
-        if (!r.body(c, f, FOUND)) continue;
-        if (result === undefined) result = cv;
-        else if (!equal(result, cv)) throw conflict('complete rules must not produce multiple outputs', r.loc);
+        if (r.body(c, f, FOUND)) result = single(result, cv, r.loc);
         continue;
       }
-      const value = r.value;
-      let found = false;
-      // One continuation per rule collects every solution's value (a conflict is an error).
-      r.body(c, f, () => {
-        found = true;
-        const v = value === undefined ? true : value(c, f);
-        if (v === undefined) return false;
-        if (result === undefined) result = v;
-        else if (!equal(result, v)) throw conflict('complete rules must not produce multiple outputs', r.loc);
+      runRule(c, r, f, (v) => {
+        result = single(result, v, r.loc);
         return false;
       });
-      if (found) continue;
-      for (const e of r.elses) {
-        const done = runClause(c, e, f, (v) => {
-          if (result === undefined) result = v;
-          else if (!equal(result, v)) throw conflict('complete rules must not produce multiple outputs', r.loc);
-          return false;
-        });
-        if (done) break;
-      }
     }
   }
   if (result === undefined && node.plannedDefault !== undefined) {
@@ -162,6 +144,12 @@ function evalComplete(c: Ctx, node: RuleNode): Value | undefined {
     });
   }
   return result;
+}
+
+/** A complete rule has one value: a second, different one is a conflict. */
+function single(prev: Value | undefined, v: Value, loc: Location): Value {
+  if (prev !== undefined && !equal(prev, v)) throw conflict('complete rules must not produce multiple outputs', loc);
+  return v;
 }
 
 function evalSet(c: Ctx, node: RuleNode): Value {
