@@ -99,11 +99,14 @@ test('with code generation from strings disabled, the closure planner answers th
   const script = `
     import { readFileSync } from 'node:fs';
     import { compile } from './src/rego/index.ts';
+    // The first body planned in the process binds n through a call's output argument.
+    const first = compile([{ file: 'a.rego', source: 'package a\\np contains n if count(input.xs, n)' }]);
+    const counted = [...first.entrypoint('a/p').evaluate({ xs: [1, 2] }).sorted()];
     const p = compile([{ file: 'policy.rego', source: readFileSync('examples/policy.rego', 'utf8') }], { data: JSON.parse(readFileSync('examples/data.json', 'utf8')) });
     let generated = true;
     try { new Function('return 1'); } catch { generated = false; }
     const input = { subject: { type: 'agent', id: 'ai-assistant' }, resource: { type: 'mcp_tool', id: 'database__query' }, action: { name: 'invoke' } };
-    console.log(JSON.stringify({ generated, result: p.entrypoint('vengtoo/authz/decision').evaluate(input) }));
+    console.log(JSON.stringify({ generated, counted, result: p.entrypoint('vengtoo/authz/decision').evaluate(input) }));
   `;
   const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: root,
@@ -112,6 +115,7 @@ test('with code generation from strings disabled, the closure planner answers th
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop() as string), {
     generated: false,
+    counted: [2],
     result: { allowed: true, reason: 'Access granted via role', access_path: 'role' },
   });
 });

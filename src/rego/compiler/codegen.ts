@@ -63,7 +63,14 @@ const UNSAFE_KEYS: ReadonlySet<string> = (() => {
 })();
 const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 
-let codegenAvailable = true;
+/** False under `node --disallow-code-generation-from-strings`: asked once, before any planning. */
+const codegenAvailable = ((): boolean => {
+  try {
+    return new Function('return true')() as boolean;
+  } catch {
+    return false;
+  }
+})();
 
 /**
  * Generates the body; returns null if this runtime forbids code generation from strings
@@ -90,21 +97,13 @@ class BodyGen {
     private readonly bound: Set<number>,
   ) {}
 
-  build(): Step | null {
+  build(): Step {
     const names = this.consts.map((_, i) => `K${i} = K[${i}]`);
     const src =
       `"use strict";\nconst { getKey, equal, iterKeys, iterVal, memberOf } = rt;\n` +
       (names.length > 0 ? `const ${names.join(', ')};\n` : '') +
       `return function body(c, f, k) {\n${this.lines.join('\n')}\nreturn false;\n};`;
-    try {
-      return new Function('K', 'rt', src)(this.consts, RUNTIME) as Step;
-    } catch (err) {
-      if (err instanceof EvalError) {
-        codegenAvailable = false;
-        return null;
-      }
-      throw err;
-    }
+    return new Function('K', 'rt', src)(this.consts, RUNTIME) as Step;
   }
 
   private k(v: unknown): string {
