@@ -12,7 +12,7 @@ export type Problem = string;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-function isObj(v: unknown): v is Record<string, unknown> {
+export function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -72,7 +72,8 @@ export function normalise(req: Record<string, unknown>): void {
   if (isObj(a) && a.attributes !== undefined) mergeAttributes(a);
 }
 
-function checkEntity(e: unknown, what: 'subject' | 'resource'): Problem | undefined {
+/** A complete subject or resource: type, id and optional properties. */
+export function checkEntity(e: unknown, what: 'subject' | 'resource'): Problem | undefined {
   if (e === undefined) return `${what} is required`;
   if (!isObj(e)) return `${what} must be an object`;
   const t = e.type;
@@ -82,7 +83,7 @@ function checkEntity(e: unknown, what: 'subject' | 'resource'): Problem | undefi
   return checkProperties(e, what);
 }
 
-function checkProperties(e: Record<string, unknown>, what: string): Problem | undefined {
+export function checkProperties(e: Record<string, unknown>, what: string): Problem | undefined {
   if (e.properties !== undefined && !isObj(e.properties)) return `${what}.properties must be an object`;
   if (e.attributes !== undefined && !isObj(e.attributes)) return `${what}.attributes must be an object`;
   return undefined;
@@ -90,16 +91,19 @@ function checkProperties(e: Record<string, unknown>, what: string): Problem | un
 
 /** Validates a normalised evaluation; on success the object is an EvaluationInput. */
 export function validate(req: Record<string, unknown>): Problem | undefined {
-  const p = checkEntity(req.subject, 'subject') ?? checkEntity(req.resource, 'resource');
-  if (p !== undefined) return p;
-  const a = req.action;
+  return (
+    checkEntity(req.subject, 'subject') ??
+    checkEntity(req.resource, 'resource') ??
+    checkAction(req.action) ??
+    (req.context !== undefined && !isObj(req.context) ? 'context must be an object' : undefined)
+  );
+}
+
+export function checkAction(a: unknown): Problem | undefined {
   if (a === undefined) return 'action is required';
   if (!isObj(a)) return 'action must be an object';
   if (typeof a.name !== 'string') return a.name === undefined ? 'action.name is required' : 'action.name must be a string';
-  const ap = checkProperties(a, 'action');
-  if (ap !== undefined) return ap;
-  if (req.context !== undefined && !isObj(req.context)) return 'context must be an object';
-  return undefined;
+  return checkProperties(a, 'action');
 }
 
 export type Semantic = 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit';

@@ -12,7 +12,7 @@
 // the agent serving the same policy revision accept each other's tokens.
 
 import { createHash } from 'node:crypto';
-import { normalise, type Problem } from './request.js';
+import { checkAction, checkEntity, checkProperties, isObj, normalise, type Problem } from './request.js';
 import type { Action, Entity } from './types.js';
 
 export type SearchKind = 'subject' | 'resource' | 'action';
@@ -41,47 +41,26 @@ export interface SearchRequest {
   hash: string;
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function complete(e: unknown, what: 'subject' | 'resource'): Problem | undefined {
-  if (e === undefined) return `${what} is required`;
-  if (!isObj(e)) return `${what} must be an object`;
-  if (typeof e.type !== 'string') return e.type === undefined ? `${what}.type is required` : `${what}.type must be a string`;
-  if (typeof e.id !== 'string') return e.id === undefined ? `${what}.id is required` : `${what}.id must be a string`;
-  return properties(e, what);
-}
-
+/** The entity searched for: only its type is needed. */
 function searched(e: unknown, what: 'subject' | 'resource'): Problem | undefined {
   if (e === undefined) return `${what} is required (with its type)`;
   if (!isObj(e)) return `${what} must be an object`;
   if (typeof e.type !== 'string') return e.type === undefined ? `${what}.type is required` : `${what}.type must be a string`;
-  return properties(e, what);
-}
-
-function properties(e: Record<string, unknown>, what: string): Problem | undefined {
-  if (e.properties !== undefined && !isObj(e.properties)) return `${what}.properties must be an object`;
-  if (e.attributes !== undefined && !isObj(e.attributes)) return `${what}.attributes must be an object`;
-  return undefined;
+  return checkProperties(e, what);
 }
 
 /** Validates and reads a search request (normalised in place); a Problem is answered with 400. */
 export function readSearch(kind: SearchKind, body: Record<string, unknown>): SearchRequest | Problem {
   normalise(body);
   const p =
-    (kind === 'subject' ? searched(body.subject, 'subject') : complete(body.subject, 'subject')) ??
-    (kind === 'resource' ? searched(body.resource, 'resource') : complete(body.resource, 'resource'));
+    (kind === 'subject' ? searched(body.subject, 'subject') : checkEntity(body.subject, 'subject')) ??
+    (kind === 'resource' ? searched(body.resource, 'resource') : checkEntity(body.resource, 'resource'));
   if (p !== undefined) return p;
   let action: Action | undefined;
   if (kind !== 'action') {
-    const a = body.action;
-    if (a === undefined) return 'action is required';
-    if (!isObj(a)) return 'action must be an object';
-    if (typeof a.name !== 'string') return a.name === undefined ? 'action.name is required' : 'action.name must be a string';
-    const ap = properties(a, 'action');
+    const ap = checkAction(body.action);
     if (ap !== undefined) return ap;
-    action = a as Action;
+    action = body.action as Action;
   }
   const context = body.context;
   if (context !== undefined && !isObj(context)) return 'context must be an object';
