@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BearerAuth, WWW_AUTHENTICATE } from './auth.js';
 import type { DecisionLog } from './decision-log.js';
+import { FastHttp, type FastReply } from './fast-http.js';
 import { AgentMetrics, type RouteId } from './metrics.js';
 import { isJsonContentType, mergeItem, normalise, readBatch, tooDeep, validate } from './request.js';
 import { renderError, renderItem, renderItemError, renderSingle } from './render.js';
 import { SEARCH_DEFAULTS, SearchHandler, type SearchKind } from './search.js';
-import type { AgentState, Decide, Decision, EvaluationInput } from './types.js';
+import type { AgentState, Decide, Decision, EvaluationInput, RequestHeaders } from './types.js';
 
 export interface ServerOptions {
   state: AgentState;
@@ -36,6 +37,10 @@ export interface ServerOptions {
   searchTimeout?: number;
   /** max_connections: open connections beyond this are closed as soon as accepted (0 or absent = no limit). */
   maxConnections?: number;
+  /** The decision endpoints' fast path in front of node:http (fast-http.ts); on unless false. */
+  fastHttp?: boolean;
+  /** How long an idle keep-alive connection stays open (ms; default 5000). */
+  keepAliveTimeoutMs?: number;
 }
 
 /** While connections are being refused, at most one warning per this interval (with the count). */
@@ -64,6 +69,8 @@ const JSON_TYPE = 'application/json';
 
 /** On shutdown, how long idle keep-alive connections may still deliver a request (see close). */
 const KEEPALIVE_GRACE_MS = 1000;
+const KEEPALIVE_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Batch items left when the request's evaluation time budget is spent: denied as an evaluation error. */
 const BUDGET_SPENT: Decision = Object.freeze({
@@ -75,10 +82,15 @@ const BUDGET_SPENT: Decision = Object.freeze({
 
 type Headers = string[];
 
+/** Where a decision endpoint's answer goes: a node:http response or a fast-path connection. */
+type Reply = FastReply;
+
 export class AgentServer {
   readonly http: Server;
   private readonly auth: BearerAuth | undefined;
   private readonly searcher: SearchHandler;
+  /** The fast path in front of node:http, unless turned off (fastHttp: false). */
+  readonly fast: FastHttp | undefined;
   private readonly idPrefix = randomBytes(4).toString('hex') + '-';
   private seq = 0;
   private closing = false;
@@ -93,8 +105,12 @@ export class AgentServer {
       timeoutMs: o.searchTimeout ?? SEARCH_DEFAULTS.timeoutMs,
     });
     // requireHostHeader off: Node's own 400 for a Host-less HTTP/1.1 request has no JSON body.
-    this.http = createServer({ keepAliveTimeout: 5000, requestTimeout: 30_000, requireHostHeader: false }, (req, res) => this.handle(req, res));
+    this.http = createServer(
+      { keepAliveTimeout: o.keepAliveTimeoutMs ?? KEEPALIVE_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, requireHostHeader: false },
+      (req, res) => this.handle(req, res),
+    );
     this.http.on('clientError', (e: NodeJS.ErrnoException, socket: Socket) => this.clientError(e, socket));
+    this.fast = o.fastHttp === false ? undefined : this.frontWithFastPath();
     if (o.maxConnections !== undefined && o.maxConnections > 0) {
       // Node accepts the connection and closes it at once (the client sees a reset or EOF), then emits 'drop'.
       this.http.maxConnections = o.maxConnections;
@@ -118,6 +134,30 @@ export class AgentServer {
       this.lastDropLog = now;
       this.dropsUnlogged = 0;
     }
+  }
+
+  /**
+   * Puts the fast path (fast-http.ts) in front of node:http: new connections go to it, and it
+   * hands them to node:http's own connection listener at the first request it does not answer.
+   */
+  private frontWithFastPath(): FastHttp | undefined {
+    const listeners = this.http.listeners('connection');
+    if (listeners.length !== 1) return undefined; // not the http.Server this was written against
+    const nodeListener = listeners[0] as (socket: Socket) => void;
+    this.http.removeListener('connection', nodeListener);
+    const fast = new FastHttp({
+      routes: new Map([
+        [EVAL_PATH, R_EVAL],
+        [EVALS_PATH, R_EVALS],
+      ]),
+      handler: (route, h, body, reply) => this.fastRequest(route as RouteId, h, body, reply),
+      handoff: (socket) => nodeListener.call(this.http, socket),
+      maxBodyBytes: this.o.maxBodyBytes,
+      keepAliveTimeoutMs: this.o.keepAliveTimeoutMs ?? KEEPALIVE_TIMEOUT_MS,
+      firstRequestTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
+    this.http.on('connection', (socket: Socket) => fast.accept(socket));
+    return fast;
   }
 
   /** Sets (or clears) the hook called after every decision. */
@@ -146,9 +186,19 @@ export class AgentServer {
    */
   close(timeoutMs: number): Promise<void> {
     this.closing = true;
+    this.fast?.startClosing();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.http.closeAllConnections(), timeoutMs);
-      const grace = setTimeout(() => this.http.closeIdleConnections(), Math.min(KEEPALIVE_GRACE_MS, timeoutMs));
+      const timer = setTimeout(() => {
+        this.http.closeAllConnections();
+        this.fast?.closeAll(true);
+      }, timeoutMs);
+      const grace = setTimeout(
+        () => {
+          this.http.closeIdleConnections();
+          this.fast?.closeAll(false); // fast-path connections are idle between reads
+        },
+        Math.min(KEEPALIVE_GRACE_MS, timeoutMs),
+      );
       NetServer.prototype.close.call(this.http, () => {
         clearTimeout(timer);
         clearTimeout(grace);
@@ -174,9 +224,13 @@ export class AgentServer {
     socket.destroy();
   }
 
+  private requestId(h: RequestHeaders): string {
+    return h.requestId !== undefined && h.requestId !== '' ? h.requestId : this.idPrefix + (++this.seq).toString(36);
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const h = scanHeaders(req.rawHeaders);
-    const id = h.requestId !== undefined && h.requestId !== '' ? h.requestId : this.idPrefix + (++this.seq).toString(36);
+    const id = this.requestId(h);
     let url = req.url as string;
     const q = url.indexOf('?');
     if (q !== -1) url = url.slice(0, q);
@@ -209,8 +263,13 @@ export class AgentServer {
     }
   }
 
-  private send(res: ServerResponse, route: RouteId, status: number, body: string, id: string, extra?: Headers): void {
+  private send(res: ServerResponse, route: RouteId, status: number, body: string, id: string, extra?: readonly string[]): void {
     this.o.metrics.recordRequest(route, status);
+    this.write(res, status, body, id, extra);
+  }
+
+  /** @internal (NodeReply) */
+  write(res: ServerResponse, status: number, body: string, id: string, extra?: readonly string[]): void {
     const headers: Headers = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', id];
     if (extra !== undefined) headers.push(...extra);
     if (this.closing) headers.push('connection', 'close');
@@ -218,26 +277,59 @@ export class AgentServer {
     res.end(body);
   }
 
+  /** An answer to a decision or search request, counted in the request metrics. */
+  private answer(reply: Reply, route: RouteId, status: number, body: string, id: string, extra?: readonly string[]): void {
+    this.o.metrics.recordRequest(route, status);
+    reply.send(status, body, id, extra);
+  }
+
+  private nodeReply(res: ServerResponse): Reply {
+    return new NodeReply(this, res);
+  }
+
   // ---- AuthZEN endpoints ----
+
+  /** The header checks every AuthZEN POST passes first: client secret, then content type. */
+  private refuse(h: RequestHeaders): { status: number; msg: string; extra?: string[] } | undefined {
+    if (this.auth !== undefined) {
+      const result = this.auth.check(h.authorization);
+      if (result !== 'ok') {
+        const challenge = result === 'invalid' ? WWW_AUTHENTICATE + ', error="invalid_token"' : WWW_AUTHENTICATE;
+        const msg = result === 'invalid' ? 'invalid bearer token' : 'missing bearer token (Authorization: Bearer <client secret>)';
+        return { status: 401, msg, extra: ['www-authenticate', challenge] };
+      }
+    }
+    if (!isJsonContentType(h.contentType)) {
+      const got = h.contentType === undefined ? 'none' : JSON.stringify(h.contentType);
+      return { status: 400, msg: `content type must be application/json (got ${got})` };
+    }
+    return undefined;
+  }
+
+  /** A complete decision request read by the fast path (fast-http.ts). */
+  private fastRequest(route: RouteId, h: RequestHeaders, buf: Buffer, reply: Reply): void {
+    const id = this.requestId(h);
+    const refused = this.refuse(h);
+    if (refused !== undefined) return this.answer(reply, route, refused.status, renderError(refused.msg), id, refused.extra);
+    const before = reply.responses;
+    try {
+      const req = this.parse(reply, route, id, buf);
+      if (req !== undefined) this.decisions(reply, route, id, req);
+    } catch (e) {
+      this.o.logger.error({ request_id: id, err: e }, 'internal error while handling a decision request');
+      if (reply.responses === before) this.answer(reply, route, 500, renderError('internal error'), id);
+    }
+  }
 
   private post(req: IncomingMessage, res: ServerResponse, route: RouteId, id: string, h: RequestHeaders): void {
     if (req.method !== 'POST') {
       req.resume();
       return this.send(res, route, 405, renderError(`method ${req.method} not allowed; use POST`), id, ['allow', 'POST']);
     }
-    if (this.auth !== undefined) {
-      const result = this.auth.check(h.authorization);
-      if (result !== 'ok') {
-        req.resume();
-        const challenge = result === 'invalid' ? WWW_AUTHENTICATE + ', error="invalid_token"' : WWW_AUTHENTICATE;
-        const msg = result === 'invalid' ? 'invalid bearer token' : 'missing bearer token (Authorization: Bearer <client secret>)';
-        return this.send(res, route, 401, renderError(msg), id, ['www-authenticate', challenge]);
-      }
-    }
-    if (!isJsonContentType(h.contentType)) {
+    const refused = this.refuse(h);
+    if (refused !== undefined) {
       req.resume();
-      const got = h.contentType === undefined ? 'none' : JSON.stringify(h.contentType);
-      return this.send(res, route, 400, renderError(`content type must be application/json (got ${got})`), id);
+      return this.send(res, route, refused.status, renderError(refused.msg), id, refused.extra);
     }
     const limit = this.o.maxBodyBytes;
     const declared = h.contentLength;
@@ -261,7 +353,11 @@ export class AgentServer {
       if (over) return;
       const body = rest !== undefined ? Buffer.concat(rest, size) : first;
       try {
-        this.evaluate(res, route, id, body);
+        const reply = this.nodeReply(res);
+        const parsed = this.parse(reply, route, id, body);
+        if (parsed === undefined) return;
+        if (route >= R_SEARCH_SUBJECT) this.search(res, route, id, parsed);
+        else this.decisions(reply, route, id, parsed);
       } catch (e) {
         // A bug, not a policy error (those are caught in decide): answer 500, which PEPs treat as deny.
         this.o.logger.error({ request_id: id, err: e }, 'internal error while handling a decision request');
@@ -287,28 +383,34 @@ export class AgentServer {
     this.send(res, route, 413, renderError(msg), id, declared !== undefined && declared > cap ? ['connection', 'close'] : undefined);
   }
 
-  private evaluate(res: ServerResponse, route: RouteId, id: string, buf: Buffer | undefined): void {
-    if (buf === undefined || buf.length === 0) return this.send(res, route, 400, renderError('request body is empty'), id);
-    if (tooDeep(buf, this.o.maxDepth)) {
-      return this.send(res, route, 400, renderError(`request JSON nests deeper than ${this.o.maxDepth} levels`), id);
+  /** The request body as a JSON object; otherwise answers 400 and returns undefined. */
+  private parse(reply: Reply, route: RouteId, id: string, buf: Buffer | undefined): Record<string, unknown> | undefined {
+    let problem: string;
+    if (buf === undefined || buf.length === 0) problem = 'request body is empty';
+    else if (tooDeep(buf, this.o.maxDepth)) problem = `request JSON nests deeper than ${this.o.maxDepth} levels`;
+    else {
+      let body: unknown;
+      try {
+        body = JSON.parse(buf.toString('utf8'));
+      } catch (e) {
+        this.answer(reply, route, 400, renderError(`malformed JSON: ${(e as Error).message}`), id);
+        return undefined;
+      }
+      if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+      problem = 'request body must be a JSON object';
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(buf.toString('utf8'));
-    } catch (e) {
-      return this.send(res, route, 400, renderError(`malformed JSON: ${(e as Error).message}`), id);
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return this.send(res, route, 400, renderError('request body must be a JSON object'), id);
-    }
-    const req = body as Record<string, unknown>;
-    if (route >= R_SEARCH_SUBJECT) return this.search(res, route, id, req);
+    this.answer(reply, route, 400, renderError(problem), id);
+    return undefined;
+  }
+
+  /** /access/v1/evaluation and /evaluations, on a parsed body. */
+  private decisions(reply: Reply, route: RouteId, id: string, req: Record<string, unknown>): void {
     if (route === R_EVALS) {
       const batch = readBatch(req);
-      if (typeof batch === 'string') return this.send(res, route, 400, renderError(batch), id);
+      if (typeof batch === 'string') return this.answer(reply, route, 400, renderError(batch), id);
       if (batch !== undefined) {
         const decide = this.o.state.decide;
-        if (decide === undefined) return this.notReady(res, route, id);
+        if (decide === undefined) return this.notReady(reply, route, id);
         normalise(req);
         const semantic = batch.semantic;
         const budget = this.o.evalTimeoutMs ?? 0;
@@ -333,16 +435,16 @@ export class AgentServer {
           }
           if (allowed ? semantic === 'permit_on_first_permit' : semantic === 'deny_on_first_deny') break;
         }
-        return this.send(res, route, 200, out + ']}', id);
+        return this.answer(reply, route, 200, out + ']}', id);
       }
     }
     normalise(req);
     const problem = validate(req);
-    if (problem !== undefined) return this.send(res, route, 400, renderError(problem), id);
+    if (problem !== undefined) return this.answer(reply, route, 400, renderError(problem), id);
     const decide = this.o.state.decide;
-    if (decide === undefined) return this.notReady(res, route, id);
+    if (decide === undefined) return this.notReady(reply, route, id);
     const d = this.decideOne(decide, req as EvaluationInput, id);
-    this.send(res, route, 200, renderSingle(d), id);
+    this.answer(reply, route, 200, renderSingle(d), id);
   }
 
   private decideOne(decide: Decide, input: EvaluationInput, id: string): Decision {
@@ -384,8 +486,8 @@ export class AgentServer {
     return d;
   }
 
-  private notReady(res: ServerResponse, route: RouteId, id: string): void {
-    this.send(res, route, 503, renderError('no policy loaded yet'), id, ['retry-after', '1']);
+  private notReady(reply: Reply, route: RouteId, id: string): void {
+    this.answer(reply, route, 503, renderError('no policy loaded yet'), id, ['retry-after', '1']);
   }
 
   // ---- Operations endpoints ----
@@ -462,13 +564,6 @@ export class AgentServer {
   }
 }
 
-interface RequestHeaders {
-  contentType?: string;
-  contentLength?: string;
-  requestId?: string;
-  authorization?: string;
-}
-
 /**
  * The four request headers the decision endpoints read, in one pass over rawHeaders — cheaper than
  * having Node build the whole req.headers object. First value wins, except X-Request-ID, whose
@@ -494,6 +589,20 @@ function scanHeaders(raw: string[]): RequestHeaders {
     }
   }
   return h;
+}
+
+/** A node:http response as a Reply. */
+class NodeReply implements Reply {
+  responses = 0;
+  constructor(
+    private readonly server: AgentServer,
+    private readonly res: ServerResponse,
+  ) {}
+
+  send(status: number, body: string, id: string, extra?: readonly string[]): void {
+    this.responses++;
+    this.server.write(this.res, status, body, id, extra);
+  }
 }
 
 function errorText(e: unknown): string {

@@ -12,6 +12,14 @@ export interface Decision {
   error?: unknown;
 }
 
+/** The request headers the decision endpoints read (see scanHeaders in server.ts). */
+export interface RequestHeaders {
+  contentType?: string;
+  contentLength?: string;
+  requestId?: string;
+  authorization?: string;
+}
+
 /** The normalised request the policy sees as `input`. */
 export interface EvaluationInput {
   subject: Entity;
