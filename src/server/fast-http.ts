@@ -50,6 +50,8 @@ export interface FastHttpOptions {
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** Longest request head read here; longer ones go to node:http (whose limit is 16 KiB). */
 const MAX_HEAD = 8192;
+/** More header lines than this go to node:http too (which reads only its first 2,000). */
+const MAX_HEADERS = 100;
 /** Anything but HTAB and printable ASCII in a head hands the request over (CR LF are checked per line). */
 const UNUSUAL_BYTE = /[^\t\r\n\x20-\x7e]/;
 /** RFC 9110 token: a header name. */
@@ -188,6 +190,7 @@ class FastConnection implements FastReply {
     const head = buf.toString('latin1', p, headEnd);
     if (UNUSUAL_BYTE.test(head)) return -1;
     const lines = head.split('\r\n');
+    if (lines.length > MAX_HEADERS + 1) return -1;
     const first = lines[0];
     if (!first.startsWith('POST ') || !first.endsWith(' HTTP/1.1')) return -1;
     const route = o.routes.get(first.slice(5, -9));

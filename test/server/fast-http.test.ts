@@ -158,6 +158,10 @@ const CASES: Record<string, (string | Buffer)[]> = {
   'garbage': ['\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n'],
   'head over 8 KiB (still under node:http\'s limit)': [post(BODY_ALICE, ['X-Filler: ' + 'f'.repeat(9000), 'x-request-id: long'])],
   'head over node:http\'s limit': [post(BODY_ALICE, ['X-Filler: ' + 'f'.repeat(20000)])],
+  'more than 100 header lines': [post(BODY_ALICE, [...Array.from({ length: 150 }, (_, i) => `X-H${i}: ${i}`), 'x-request-id: many'])],
+  'more than 2,000 header lines, the content type last': [
+    `POST /access/v1/evaluation HTTP/1.1\r\nHost: x\r\n${'a:\r\n'.repeat(2000)}Content-Type: application/json\r\nContent-Length: ${BODY_ALICE.length}\r\n\r\n${BODY_ALICE}`,
+  ],
 };
 
 describe('the fast path answers exactly as node:http does', () => {
