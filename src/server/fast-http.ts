@@ -3,7 +3,7 @@
 // Why: node:http spends about as much CPU per request as everything the agent does for a decision
 // (parser callbacks, IncomingMessage and ServerResponse streams, header validation, timers). On
 // the machine this was measured on, a keep-alive connection answered straight from the socket
-// served 2.2–2.6× the requests per second of a node:http server returning the same constant.
+// served 2.1–2.6× the requests per second of a node:http server returning the same constant.
 //
 // How, and why it is safe: each chunk read from a connection is checked for complete requests of
 // one narrow, unambiguous shape —

@@ -42,10 +42,11 @@ export interface SearchReply {
 interface Plan {
   count: number;
   input: (i: number) => EvaluationInput;
-  result: (i: number) => string;
+  /** The JSON of the results at these positions (ascending), comma-separated. */
+  render: (positions: readonly number[]) => string;
 }
 
-const EMPTY_PLAN: Plan = { count: 0, input: () => undefined as never, result: () => '' };
+const EMPTY_PLAN: Plan = { count: 0, input: () => undefined as never, render: () => '' };
 
 const reply = (status: number, message: string, headers?: string[]): SearchReply => ({ status, body: renderError(message), headers });
 
@@ -112,7 +113,7 @@ export class SearchHandler {
       );
     }
 
-    const items = '"results":[' + results.join(',') + ']}';
+    const items = '"results":[' + plan.render(results) + ']}';
     if (req.page === undefined) return { status: 200, body: '{' + items };
     const next = pos < plan.count ? encodeToken(pos, source.revision, req.hash) : '';
     return { status: 200, body: '{"page":{"next_token":' + quote(next) + ',"count":' + results.length + '},' + items };
@@ -127,7 +128,8 @@ interface Scan {
   firstError: unknown;
   /** The page is full: the scan goes on only to find the next allowed candidate (the token). */
   full: boolean;
-  results: string[];
+  /** Positions of the allowed candidates. */
+  results: number[];
   outOfTime: boolean;
 }
 
@@ -156,7 +158,7 @@ function scanSlice(plan: Plan, decide: Decide, metrics: AgentMetrics, s: Scan, l
         s.pos = i;
         return true;
       }
-      results.push(plan.result(i));
+      results.push(i);
       s.full = results.length === limit;
     }
     if (performance.now() >= sliceEnd) return false;
@@ -180,7 +182,7 @@ function planFor(req: SearchRequest, source: SearchSource): Plan {
     return {
       count: names.length,
       input: (i) => make(s, r, { name: names[i] }),
-      result: (i) => '{"name":' + quote(names[i]) + '}',
+      render: (positions) => positions.map((i) => '{"name":' + quote(names[i]) + '}').join(','),
     };
   }
 
@@ -197,25 +199,56 @@ function planFor(req: SearchRequest, source: SearchSource): Plan {
     const props = merged(properties[i], sent);
     return props === undefined ? { type, id: ids[i] } : { type, id: ids[i], properties: props };
   };
-  const prefix = '{"type":' + quote(type) + ',"id":';
-  const texts = resultTexts(c);
-  const result = (i: number): string => (texts[i] ??= prefix + quote(ids[i]) + '}');
+  const all = resultList(c, type);
+  const render = (positions: readonly number[]): string => slices(all, positions);
   const a = action as EvaluationInput['action'];
   return searchedKind === 'subject'
-    ? { count: ids.length, input: (i) => make(entity(i), other, a), result }
-    : { count: ids.length, input: (i) => make(other, entity(i), a), result };
+    ? { count: ids.length, input: (i) => make(entity(i), other, a), render }
+    : { count: ids.length, input: (i) => make(other, entity(i), a), render };
+}
+
+/** Every candidate's result JSON, comma-separated, and where each starts. */
+interface ResultList {
+  text: string;
+  /** starts[i] = offset of candidate i's result; starts[count] = text.length + 1. */
+  starts: Int32Array;
 }
 
 /**
- * Each candidate's result JSON, kept with the candidate list (which lives as long as its policy):
- * joining 10,000 freshly concatenated strings costs V8 more than the whole rest of the response,
- * strings joined once before are flat already.
+ * The result list of all candidates, built once per candidate list (which lives as long as its
+ * policy). A response is then made of slices of it, one per run of consecutive allowed
+ * candidates: V8's join of 10,000 short strings took about 0.8 ms, some 5 % of such a search.
  */
-const resultTextCache = new WeakMap<Candidates, (string | undefined)[]>();
-function resultTexts(c: Candidates): (string | undefined)[] {
-  let t = resultTextCache.get(c);
-  if (t === undefined) resultTextCache.set(c, (t = new Array<string | undefined>(c.ids.length)));
-  return t;
+const resultLists = new WeakMap<Candidates, ResultList>();
+function resultList(c: Candidates, type: string): ResultList {
+  let r = resultLists.get(c);
+  if (r !== undefined) return r;
+  const prefix = '{"type":' + quote(type) + ',"id":';
+  const parts: string[] = new Array(c.ids.length);
+  const starts = new Int32Array(c.ids.length + 1);
+  let at = 0;
+  for (let i = 0; i < c.ids.length; i++) {
+    parts[i] = prefix + quote(c.ids[i]) + '}';
+    starts[i] = at;
+    at += parts[i].length + 1;
+  }
+  starts[c.ids.length] = at;
+  r = { text: parts.join(','), starts };
+  resultLists.set(c, r);
+  return r;
+}
+
+/** The results at `positions` (ascending): one slice of the list per run of consecutive ones. */
+function slices(all: ResultList, positions: readonly number[]): string {
+  let out = '';
+  for (let i = 0; i < positions.length; ) {
+    const first = positions[i];
+    let last = first;
+    while (++i < positions.length && positions[i] === last + 1) last++;
+    const piece = all.text.slice(all.starts[first], all.starts[last + 1] - 1);
+    out = out === '' ? piece : out + ',' + piece;
+  }
+  return out;
 }
 
 /**
