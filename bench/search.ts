@@ -112,8 +112,8 @@ async function measure(run: () => Promise<void>): Promise<Sample> {
  */
 async function inProcess(data: PlainObject): Promise<Map<string, { search: Sample[]; decide: Sample[] }>> {
   const policy = compile([{ file: 'policy.rego', source: readFileSync(join(ROOT, 'examples', 'policy.rego'), 'utf8') }], { data: data as Value });
-  const { decide } = makeDecider(policy, 'vengtoo/authz/decision');
-  const source = makeSearchSource(policy, decide, 'bench');
+  const { decide, session } = makeDecider(policy, 'vengtoo/authz/decision');
+  const source = makeSearchSource(policy, decide, 'bench', session); // as the agent builds it
   const state: AgentState = { mode: 'local', decide, search: source, revision: 'bench', lastSync: 0, degraded: false, startedAt: 0 };
   const handler = new SearchHandler({
     state,

@@ -204,7 +204,7 @@ export class Agent {
     });
     const info = makeDecider(policy, c.decision_path);
     const first = this.state.decide === undefined;
-    this.state.search = makeSearchSource(policy, info.decide, revision); // lazy: costs nothing until searched
+    this.state.search = makeSearchSource(policy, info.decide, revision, info.session); // lazy: costs nothing until searched
     this.state.decide = info.decide; // the swap
     this.state.revision = revision;
     this.state.lastSync = Date.now();

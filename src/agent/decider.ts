@@ -12,6 +12,8 @@ import type { Decide, Decision, EvaluationInput } from '../server/types.js';
 /** What the decider needs from a compiled policy (src/rego's Policy satisfies it). */
 export interface EntrypointSource {
   entrypoint(path: string): { evaluate(input: Value): Value | undefined } | undefined;
+  /** Evaluations that share the rules not reading input[varying] (Policy.session). */
+  session?(varying: string): { entrypoint: EntrypointSource['entrypoint'] };
 }
 
 export const NO_DECISION: Decision = Object.freeze({ allowed: false, reason: 'no policy decision', extra: '' });
@@ -28,14 +30,30 @@ export function fallbackPath(decisionPath: string): string {
 
 export interface DeciderInfo {
   decide: Decide;
+  /**
+   * A decide function for a run of inputs that differ only under `varying` (a search's
+   * candidates): rules that do not read it are computed once for the run.
+   */
+  session: (varying: 'subject' | 'resource' | 'action') => Decide;
   /** Which of the two rules the policy defines (for a start-up warning when neither is). */
   hasDecision: boolean;
   hasAllow: boolean;
 }
 
 export function makeDecider(policy: EntrypointSource, decisionPath: string): DeciderInfo {
-  const primary = policy.entrypoint(decisionPath);
   const allowPath = fallbackPath(decisionPath);
+  const decide = decideWith(policy, decisionPath, allowPath);
+  const session = (varying: string): Decide => (policy.session === undefined ? decide : decideWith(policy.session(varying), decisionPath, allowPath));
+  return {
+    decide,
+    session,
+    hasDecision: policy.entrypoint(decisionPath) !== undefined,
+    hasAllow: allowPath !== decisionPath && policy.entrypoint(allowPath) !== undefined,
+  };
+}
+
+function decideWith(policy: Pick<EntrypointSource, 'entrypoint'>, decisionPath: string, allowPath: string): Decide {
+  const primary = policy.entrypoint(decisionPath);
   const fallback = allowPath === decisionPath ? undefined : policy.entrypoint(allowPath);
 
   // Results are immutable values; the same object twice (a constant rule) reuses its Decision.
@@ -61,7 +79,7 @@ export function makeDecider(policy: EntrypointSource, decisionPath: string): Dec
     }
     return d;
   };
-  return { decide, hasDecision: primary !== undefined, hasAllow: fallback !== undefined };
+  return decide;
 }
 
 const KNOWN = new Set(['allowed', 'decision', 'reason', 'access_path']);

@@ -27,8 +27,12 @@ export const ENTITIES_PATH = 'vengtoo/entities';
 type Kind = 'subject' | 'resource';
 const SECTION: Record<Kind, string> = { subject: 'subjects', resource: 'resources' };
 
-/** Builds the search source of one policy. Cheap: everything is computed on first use. */
-export function makeSearchSource(policy: SearchPolicy, decide: Decide, revision: string): SearchSource {
+/**
+ * Builds the search source of one policy. Cheap: everything is computed on first use. `session`
+ * gives a search its own decide function (DeciderInfo.session); without it every candidate is a
+ * fresh evaluation.
+ */
+export function makeSearchSource(policy: SearchPolicy, decide: Decide, revision: string, session?: SearchSource['session']): SearchSource {
   let doc: ObjectValue | null | undefined; // null: no entities document
   let failure: Error | undefined;
   const byType: Record<Kind, Map<string, Candidates | undefined>> = { subject: new Map(), resource: new Map() };
@@ -59,6 +63,7 @@ export function makeSearchSource(policy: SearchPolicy, decide: Decide, revision:
   return {
     revision,
     decide,
+    session: session ?? (() => decide),
     lists: (kind) => section(kind) !== undefined,
     entities(kind, type) {
       const cache = byType[kind];

@@ -11,12 +11,13 @@ import type { Body, Module } from './ast.js';
 import { builtins as defaultBuiltins } from './builtins/index.js';
 import type { BuiltinDef, HostHooks } from './builtins/types.js';
 import { compileModules } from './compiler/index.js';
-import type { Planner } from './compiler/plan-body.js';
+import { depsOf, type Planner } from './compiler/plan-body.js';
+import { transitiveInputUse, type InputUse } from './compiler/input-use.js';
 import type { Eval, Step } from './compiler/plan-types.js';
-import type { RuleTree } from './compiler/ruletree.js';
+import type { RuleNode, RuleTree } from './compiler/ruletree.js';
 import { CompileErrors, RegoError } from './errors.js';
 import { getPath } from './eval/access.js';
-import { Ctx, type EvalOptions } from './eval/context.js';
+import { Ctx, NOT_COMPUTED, type EvalOptions } from './eval/context.js';
 import { parseModule, parseQuery, parseTerm } from './parser/index.js';
 import type { Value } from './value.js';
 
@@ -53,6 +54,17 @@ export type ResultSet = Record<string, Value>[];
 export interface Entrypoint {
   /** The value at the entrypoint for this input; undefined when undefined. Throws RegoError. */
   evaluate(input: Value | undefined, opts?: EvalOptions): Value | undefined;
+}
+
+/**
+ * Evaluations of inputs that are the same except under one top-level key (Policy.session):
+ * rules that do not read that key are computed by the first evaluation that needs them and
+ * reused by the later ones.
+ */
+export interface EvalSession {
+  entrypoint(path: string): Entrypoint | undefined;
+  /** The rules whose values are shared (`data.a.b.p`), for diagnosis and tests. */
+  readonly shared: readonly string[];
 }
 
 /** Parses and compiles modules. Throws CompileErrors listing every problem with its location. */
@@ -118,15 +130,17 @@ export class Policy {
   /** One spare context is reused: evaluation is synchronous, so it is free again on return. */
   private spare: Ctx | null = null;
 
-  private run(ev: Eval, input: Value | undefined, eo: EvalOptions | undefined): Value | undefined {
+  private run(ev: Eval, input: Value | undefined, eo: EvalOptions | undefined, shared?: SharedValues): Value | undefined {
     let c = this.spare;
     if (c !== null) {
       this.spare = null;
       c.reset(input, this.options(eo));
     } else c = this.ctx(input, eo);
     try {
+      if (shared !== undefined) shared.fill(c);
       const v = ev(c, EMPTY_FRAME);
       if (c.builtinError !== null) throw c.builtinError;
+      if (shared !== undefined) shared.keep(c);
       return v;
     } catch (err) {
       // A strict evaluation's first builtin error wins over any later error, as in OPA.
@@ -142,23 +156,73 @@ export class Policy {
    */
   entrypoint(path: string): Entrypoint | undefined {
     if (this.entrypoints.has(path)) return this.entrypoints.get(path);
+    const ev = this.prepared(path);
+    const ep: Entrypoint | undefined = ev === undefined ? undefined : { evaluate: (input, eo) => this.run(ev, input, eo) };
+    this.entrypoints.set(path, ep);
+    return ep;
+  }
+
+  /**
+   * A session for evaluations whose inputs are the same except under the top-level key `varying`
+   * (the caller's promise: the other keys hold the same values every time). A rule that reads
+   * neither that key nor input as a whole — directly or through the rules and functions it uses —
+   * and calls no nondeterministic builtin, is computed by the first evaluation that needs it and
+   * then reused. A search checks thousands of candidates for one subject and action this way.
+   */
+  session(varying: string): EvalSession {
+    const nodes = this.shareable(varying);
+    const shared = new SharedValues(nodes.map((n) => n.id));
+    const eps = new Map<string, Entrypoint | undefined>();
+    return {
+      shared: nodes.map((n) => n.name),
+      entrypoint: (path) => {
+        if (eps.has(path)) return eps.get(path);
+        const ev = this.prepared(path);
+        const ep: Entrypoint | undefined = ev === undefined ? undefined : { evaluate: (input, eo) => this.run(ev, input, eo, shared) };
+        eps.set(path, ep);
+        return ep;
+      },
+    };
+  }
+
+  private readonly inputUse = new Map<RuleNode, InputUse>();
+  private readonly shareableBy = new Map<string, RuleNode[]>();
+
+  /** Nodes holding complete or multi-value rules whose values do not depend on input[varying]. */
+  private shareable(varying: string): RuleNode[] {
+    let out = this.shareableBy.get(varying);
+    if (out !== undefined) return out;
+    out = [];
+    for (const n of this.tree.nodes) {
+      const holdsValue = n.complete.length > 0 || n.defaultRule !== undefined || n.sets.length > 0;
+      if (!holdsValue || n.dyn.length > 0 || n.children.size > 0 || n.isFunction) continue;
+      const u = transitiveInputUse(n, depsOf, this.inputUse);
+      if (!u.any && !u.keys.has(varying)) out.push(n);
+    }
+    this.shareableBy.set(varying, out);
+    return out;
+  }
+
+  private readonly evals = new Map<string, Eval | undefined>();
+
+  /** The prepared evaluation of the document at a path, or undefined when nothing is there. */
+  private prepared(path: string): Eval | undefined {
+    if (this.evals.has(path)) return this.evals.get(path);
     const segs = splitPath(path);
     const node = this.tree.find(segs);
     const exists =
       (node !== undefined && (node.hasRules || node.children.size > 0)) ||
       getPath(this.data, segs) !== undefined ||
       ancestorHasRules(this.tree, segs);
-    let ep: Entrypoint | undefined;
-    if (exists) {
-      const ev = this.planner.terms.dataRef(
-        segs.map((s) => ({ t: 'const', v: s, loc: { file: '', row: 0, col: 0, offset: 0 } })),
-        new Set(),
-        { file: '', row: 0, col: 0, offset: 0 },
-      ) as Eval;
-      ep = { evaluate: (input, eo) => this.run(ev, input, eo) };
-    }
-    this.entrypoints.set(path, ep);
-    return ep;
+    const ev = exists
+      ? (this.planner.terms.dataRef(
+          segs.map((s) => ({ t: 'const', v: s, loc: { file: '', row: 0, col: 0, offset: 0 } })),
+          new Set(),
+          { file: '', row: 0, col: 0, offset: 0 },
+        ) as Eval)
+      : undefined;
+    this.evals.set(path, ev);
+    return ev;
   }
 
   /** Runs a query (`data.x.p = v; ...`) and returns one row of variable bindings per solution. */
@@ -235,6 +299,38 @@ export interface QueryOutcome {
 }
 
 const EMPTY_FRAME: never[] = [];
+
+/** The values of a session's shareable rules, once some evaluation has computed them. */
+class SharedValues {
+  private readonly values: unknown[];
+  private missing: number;
+
+  constructor(private readonly ids: readonly number[]) {
+    this.values = new Array(ids.length).fill(NOT_COMPUTED);
+    this.missing = ids.length;
+  }
+
+  /** Before an evaluation: what is known goes into its rule cache. */
+  fill(c: Ctx): void {
+    if (this.missing === this.ids.length) return;
+    for (let i = 0; i < this.ids.length; i++) {
+      const v = this.values[i];
+      if (v !== NOT_COMPUTED) c.cache[this.ids[i]] = v as Value | undefined;
+    }
+  }
+
+  /** After a successful evaluation: what it computed is kept (its cache is the base one again). */
+  keep(c: Ctx): void {
+    if (this.missing === 0) return;
+    for (let i = 0; i < this.ids.length; i++) {
+      if (this.values[i] !== NOT_COMPUTED) continue;
+      const v = c.cache[this.ids[i]];
+      if (v === NOT_COMPUTED) continue;
+      this.values[i] = v;
+      this.missing--;
+    }
+  }
+}
 
 /** Nothing but a RegoError leaves an evaluation: a bug or exhausted stack becomes one too. */
 function asRegoError(err: unknown): RegoError {

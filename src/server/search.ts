@@ -90,9 +90,11 @@ export class SearchHandler {
 
     const scan: Scan = { pos, examined: 0, errors: 0, firstError: undefined, full: false, results: [], outOfTime: false };
     const deadline = t0 + this.o.timeoutMs;
+    // The candidates' inputs differ only in the searched part: the rest of the policy is computed once.
+    const decide = source.session(req.kind);
     for (;;) {
       const sliceEnd = Math.min(performance.now() + SLICE_MS, deadline);
-      if (scanSlice(plan, source.decide, this.o.metrics, scan, limit, max, sliceEnd)) break;
+      if (scanSlice(plan, decide, this.o.metrics, scan, limit, max, sliceEnd)) break;
       if (performance.now() >= deadline) {
         scan.outOfTime = scan.pos < plan.count;
         break;

@@ -72,6 +72,11 @@ export interface SearchSource {
   /** The same prepared decision as `AgentState.decide` for this policy. */
   readonly decide: Decide;
   /**
+   * The same decision for one search, whose candidates' inputs differ only under `varying`:
+   * rules that do not read that part of the input are computed once for the search.
+   */
+  session(varying: 'subject' | 'resource' | 'action'): Decide;
+  /**
    * Known subjects or resources of one type, sorted by id; undefined when the type is unknown.
    * Throws when the policy's entities document cannot be evaluated.
    */

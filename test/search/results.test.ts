@@ -1,17 +1,22 @@
-// The results list of a search is assembled from slices of one precomputed text (search.ts,
-// resultList): whatever subset of candidates is allowed, and however it is paged, the JSON must be
-// exactly the allowed candidates in order — checked here against a plain filter, on ids with
-// quotes, backslashes and non-ASCII characters.
+// What a search finds, against plain references: the results list is assembled from slices of
+// one precomputed text (search.ts, resultList), so whatever subset of candidates is allowed, and
+// however it is paged, the JSON must be exactly the allowed candidates in order (ids with quotes,
+// backslashes and non-ASCII characters); and a search shares the rules that do not depend on the
+// searched part of the input (Policy.session), so it must find what fresh evaluations find.
 
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
+import { makeDecider } from '../../src/agent/decider.js';
 import { makeSearchSource } from '../../src/agent/search.js';
 import { compile } from '../../src/rego/index.js';
 import type { PlainObject } from '../../src/rego/value.js';
 import { AgentMetrics } from '../../src/server/metrics.js';
 import { SearchHandler } from '../../src/server/search.js';
 import type { AgentState, Decide } from '../../src/server/types.js';
+import { ROOT } from '../agent/helpers.js';
 
 const N = 2000;
 const ids = Array.from({ length: N }, (_, i) => `r-${String(i).padStart(4, '0')}` + ['', '"q"', '\\b', 'é', '😀', ' '][i % 6]);
@@ -67,4 +72,48 @@ it('the results are exactly the allowed candidates, for runs of every length, in
     }
     assert.deepEqual(paged, expected, `${name}, in pages of 37`);
   }
+});
+
+it('the starter policy: searches that share subject-side rules find what fresh evaluations find', async () => {
+  const data = JSON.parse(readFileSync(join(ROOT, 'examples', 'data.json'), 'utf8')) as PlainObject;
+  const principals = data.principals as Record<string, PlainObject>;
+  const documents: PlainObject = {};
+  const tools: PlainObject = {};
+  const families = ['search__web_', 'calendar__read_', 'database__query_', 'email__send_'];
+  for (let i = 0; i < 400; i++) {
+    documents[`doc-${i}`] = { owner: `user-${i % 7}` };
+    // Some tools carry SQL, a few of it a DROP that the guard blocks for agents.
+    tools[families[i % 4] + i] = i % 5 === 0 ? { sql: i % 10 === 0 ? 'DROP TABLE t' : 'SELECT 1' } : {};
+  }
+  data.vengtoo = { entities: { subjects: { agent: principals.agent, user: principals.user }, resources: { document: documents, mcp_tool: tools }, actions: { '*': ['read', 'invoke', 'write'] } } };
+  const policy = compile([{ file: 'policy.rego', source: readFileSync(join(ROOT, 'examples', 'policy.rego'), 'utf8') }], { data: data as never });
+  const { decide, session } = makeDecider(policy, 'vengtoo/authz/decision');
+  const handler = (withSession: boolean): SearchHandler => {
+    const search = makeSearchSource(policy, decide, 'r', withSession ? session : undefined);
+    const state: AgentState = { mode: 'local', decide, search, revision: 'r', lastSync: 0, degraded: false, startedAt: 0 };
+    return new SearchHandler({ state, logger: pino({ level: 'silent' }), metrics: new AgentMetrics({ defaultMetrics: false }), maxCandidates: 1e6, timeoutMs: 10_000 });
+  };
+  const shared = handler(true);
+  const fresh = handler(false);
+  let nonEmpty = 0;
+  const check = async (kind: 'subject' | 'resource' | 'action', body: Record<string, unknown>): Promise<void> => {
+    const a = await shared.handle(kind, structuredClone(body), 'x', () => false);
+    const b = await fresh.handle(kind, structuredClone(body), 'x', () => false);
+    assert.equal(a?.status, 200);
+    assert.equal(a?.body, b?.body, `${kind} ${JSON.stringify(body)}`);
+    if (JSON.parse(a!.body).results.length > 0) nonEmpty++;
+  };
+  const subjects = [...Object.keys(principals.agent).map((id) => ({ type: 'agent', id })), ...Object.keys(principals.user).map((id) => ({ type: 'user', id }))];
+  for (const subject of subjects) {
+    for (const action of ['read', 'invoke', 'write']) {
+      for (const type of ['document', 'mcp_tool']) await check('resource', { subject, action: { name: action }, resource: { type } });
+      await check('action', { subject, resource: { type: 'mcp_tool', id: 'database__query_10' } });
+    }
+  }
+  for (const action of ['read', 'invoke']) {
+    for (const resource of [{ type: 'document', id: 'doc-3' }, { type: 'mcp_tool', id: 'database__query_10' }, { type: 'mcp_tool', id: 'search__web_4' }]) {
+      for (const type of ['agent', 'user']) await check('subject', { subject: { type }, action: { name: action }, resource });
+    }
+  }
+  assert.ok(nonEmpty >= 10, `${nonEmpty} searches found something`);
 });

@@ -15,6 +15,7 @@ import type { ModuleInfo, RuleNode, RuleSource, RuleTree } from './ruletree.js';
 import { arityOf, schedule } from './safety.js';
 import { TermPlanner, type BodyPlanner } from './plan-terms.js';
 import { generateBody } from './codegen.js';
+import { recordInputUse } from './input-use.js';
 
 type Det = (c: Ctx, f: Frame) => boolean;
 interface PlannedExpr {
@@ -228,6 +229,7 @@ export class Planner implements BodyPlanner {
     // Parameters that compute (e.g. a template string) are compared after the body binds
     // their variables: `f($"{x}")` becomes `f(tmp) if { ...; tmp = $"{x}" }`.
     const computed: [RTerm, Term][] = [];
+    const paramTerms: RTerm[] = [];
     if (head.args) {
       const patterns = head.args.filter(isPatternTerm);
       for (const name of termVarNames(patterns)) if (root.find(name) === undefined) root.declare(name);
@@ -237,6 +239,7 @@ export class Planner implements BodyPlanner {
         computed.push([tmp, a]);
         return tmp;
       });
+      paramTerms.push(...rts);
       params = rts.map((p) => this.terms.match(p, bound));
     }
     const paramBound = new Set(bound);
@@ -274,15 +277,20 @@ export class Planner implements BodyPlanner {
     const key = headEval(keyT);
     const value = headEval(valueT);
     const elses: PlannedClause[] = [];
+    const usedTerms: (RTerm | undefined)[] = [...paramTerms, ...suffixT, keyT, rawValue];
+    const usedBodies: RBody[] = [body];
     for (let e = rule.else; e !== undefined; e = e.else) {
       const { body: eb, scope: es } = resolver.body(e.body, root, alloc, e.value ? [e.value] : [], e.loc);
       const eBound = new Set(paramBound);
       const vt = e.value ? headTerm(resolver.term(e.value, es), eb) : undefined;
+      usedTerms.push(vt);
+      usedBodies.push(eb);
       const estep = this.planBody(eb, eBound);
       let ev: Eval | undefined;
       if (vt) ev = this.terms.evalOf(vt, eBound) ?? (this.unsafeHead(vt, eBound), () => undefined);
       elses.push({ body: estep, value: ev, loc: e.loc });
     }
+    recordInputUse(node, usedTerms, usedBodies);
     this.terms.deps = null;
     this.terms.current = null;
     if (this.coverage) {
