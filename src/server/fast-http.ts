@@ -22,17 +22,10 @@
 
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { RequestHeaders } from './types.js';
+import type { Reply, RequestHeaders } from './types.js';
 
 /** Answers one complete request. The reply must be given before this returns. */
-export type FastHandler = (route: number, h: RequestHeaders, body: Buffer, reply: FastReply) => void;
-
-export interface FastReply {
-  /** Appends a response (status line to body); `extra` are further header name/value pairs. */
-  send(status: number, body: string, id: string, extra?: readonly string[]): void;
-  /** Responses given so far (a handler that failed half-way can tell whether it answered). */
-  readonly responses: number;
-}
+export type FastHandler = (route: number, h: RequestHeaders, body: Buffer, reply: Reply) => void;
 
 export interface FastHttpOptions {
   /** Request targets answered here, each with the route number passed to the handler. */
@@ -109,7 +102,7 @@ export class FastHttp {
   }
 }
 
-class FastConnection implements FastReply {
+class FastConnection implements Reply {
   responses = 0;
   private out = '';
   private answered = false;

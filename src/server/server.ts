@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BearerAuth, WWW_AUTHENTICATE } from './auth.js';
 import type { DecisionLog } from './decision-log.js';
-import { FastHttp, type FastReply } from './fast-http.js';
+import { FastHttp } from './fast-http.js';
 import { AgentMetrics, type RouteId } from './metrics.js';
 import { isJsonContentType, mergeItem, normalise, readBatch, tooDeep, validate } from './request.js';
 import { renderError, renderItem, renderItemError, renderSingle } from './render.js';
 import { SEARCH_DEFAULTS, SearchHandler, type SearchKind } from './search.js';
-import type { AgentState, Decide, Decision, EvaluationInput, RequestHeaders } from './types.js';
+import type { AgentState, Decide, Decision, EvaluationInput, Reply, RequestHeaders } from './types.js';
 
 export interface ServerOptions {
   state: AgentState;
@@ -81,9 +81,6 @@ const BUDGET_SPENT: Decision = Object.freeze({
 });
 
 type Headers = string[];
-
-/** Where a decision endpoint's answer goes: a node:http response or a fast-path connection. */
-type Reply = FastReply;
 
 export class AgentServer {
   readonly http: Server;

@@ -20,6 +20,14 @@ export interface RequestHeaders {
   authorization?: string;
 }
 
+/** Where a decision endpoint's answer goes: a node:http response or a fast-path connection. */
+export interface Reply {
+  /** Sends (or queues) a response; `extra` are further header name/value pairs. */
+  send(status: number, body: string, id: string, extra?: readonly string[]): void;
+  /** Responses given so far (a handler that failed half-way can tell whether it answered). */
+  readonly responses: number;
+}
+
 /** The normalised request the policy sees as `input`. */
 export interface EvaluationInput {
   subject: Entity;
