@@ -86,7 +86,10 @@ export class Ctx implements BuiltinContext {
   /** Prepares a used context for the next evaluation (cheaper than a new one). */
   reset(input: Value | undefined, opts: EvalOptions | undefined): void {
     this.input = input;
-    this.cache.fill(NOT_COMPUTED);
+    // A loop, not Array#fill: for the starter policy's 9 nodes fill took 53 ns and the loop 17 ns
+    // (fill was the top line of a search's profile).
+    const cache = this.cache;
+    for (let i = 0; i < cache.length; i++) cache[i] = NOT_COMPUTED;
     this.fnCache = null;
     this.dataOverrides = null;
     this.fnOverrides = null;
