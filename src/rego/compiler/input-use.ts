@@ -7,7 +7,7 @@
 // anywhere in the rule, and nondeterministic builtins (time, rand, uuid, http) count as reading
 // everything, so such rules are computed per evaluation as before.
 
-import type { RBody, RExpr, RTerm } from './ir.js';
+import { eachChild, eachExprChild, type RBody, type RTerm } from './ir.js';
 import type { RuleNode } from './ruletree.js';
 
 export interface InputUse {
@@ -37,79 +37,33 @@ export function recordInputUse(n: RuleNode, terms: readonly (RTerm | undefined)[
 function body(b: RBody, u: InputUse): void {
   for (const e of b.exprs) {
     if (u.any) return;
-    expr(e, u);
-  }
-}
-
-function expr(e: RExpr, u: InputUse): void {
-  for (const w of e.with) {
-    if (w.target.kind === 'input') u.any = true;
-    term(w.value, u);
-  }
-  switch (e.kind) {
-    case 'term':
-      return term(e.term, u);
-    case 'unify':
-      term(e.left, u);
-      return term(e.right, u);
-    case 'somein':
-      if (e.key) term(e.key, u);
-      term(e.value, u);
-      return term(e.collection, u);
-    case 'every':
-      if (e.key) term(e.key, u);
-      term(e.value, u);
-      term(e.domain, u);
-      return body(e.body, u);
-    case 'true':
-      return;
+    for (const w of e.with) if (w.target.kind === 'input') u.any = true;
+    eachExprChild(
+      e,
+      (t) => term(t, u),
+      (x) => body(x, u),
+    );
   }
 }
 
 function term(t: RTerm, u: InputUse): void {
-  switch (t.t) {
-    case 'const':
-    case 'local':
-    case 'data':
-      return;
-    case 'input':
-      u.any = true; // input as a whole
-      return;
-    case 'ref': {
-      if (t.head.t === 'input') {
-        const first = t.path[0];
-        if (first !== undefined && first.t === 'const' && typeof first.v === 'string') u.keys.add(first.v);
-        else u.any = true;
-      } else term(t.head, u);
-      for (const p of t.path) term(p, u);
-      return;
-    }
-    case 'array':
-    case 'set':
-      for (const x of t.items) term(x, u);
-      return;
-    case 'object':
-      for (const [k, v] of t.entries) {
-        term(k, u);
-        term(v, u);
-      }
-      return;
-    case 'acompr':
-    case 'scompr':
-      term(t.term, u);
-      return body(t.body, u);
-    case 'ocompr':
-      term(t.key, u);
-      term(t.value, u);
-      return body(t.body, u);
-    case 'call':
-      if (t.fn.kind === 'builtin' && t.fn.def.nondeterministic === true) u.any = true;
-      for (const a of t.args) term(a, u);
-      return;
-    case 'template':
-      for (const p of t.parts) if (typeof p !== 'string') term(p, u);
-      return;
+  if (t.t === 'input') {
+    u.any = true; // input as a whole
+    return;
   }
+  if (t.t === 'ref' && t.head.t === 'input') {
+    const first = t.path[0];
+    if (first !== undefined && first.t === 'const' && typeof first.v === 'string') u.keys.add(first.v);
+    else u.any = true;
+    for (const p of t.path) term(p, u);
+    return;
+  }
+  if (t.t === 'call' && t.fn.kind === 'builtin' && t.fn.def.nondeterministic === true) u.any = true;
+  eachChild(
+    t,
+    (x) => term(x, u),
+    (b) => body(b, u),
+  );
 }
 
 /**

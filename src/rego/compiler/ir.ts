@@ -60,3 +60,63 @@ export interface RBody {
 export function isGround(t: RTerm): boolean {
   return t.t === 'const';
 }
+
+/** Calls `term` on each term directly inside `t`, and `body` on each body directly inside it. */
+export function eachChild(t: RTerm, term: (x: RTerm) => void, body: (b: RBody) => void): void {
+  switch (t.t) {
+    case 'ref':
+      term(t.head);
+      for (const p of t.path) term(p);
+      return;
+    case 'array':
+    case 'set':
+      for (const x of t.items) term(x);
+      return;
+    case 'object':
+      for (const [k, v] of t.entries) {
+        term(k);
+        term(v);
+      }
+      return;
+    case 'acompr':
+    case 'scompr':
+      term(t.term);
+      return body(t.body);
+    case 'ocompr':
+      term(t.key);
+      term(t.value);
+      return body(t.body);
+    case 'call':
+      for (const a of t.args) term(a);
+      return;
+    case 'template':
+      for (const p of t.parts) if (typeof p !== 'string') term(p);
+      return;
+    default:
+      return; // const, local, input, data: no children
+  }
+}
+
+/**
+ * Calls `term` on each term of an expression (`with` values included; an `every`'s own key and
+ * value variables are not read, so they are left out) and `body` on its nested body.
+ */
+export function eachExprChild(e: RExpr, term: (x: RTerm) => void, body: (b: RBody) => void): void {
+  for (const w of e.with) term(w.value);
+  switch (e.kind) {
+    case 'term':
+      return term(e.term);
+    case 'unify':
+      term(e.left);
+      return term(e.right);
+    case 'somein':
+      if (e.key) term(e.key);
+      term(e.value);
+      return term(e.collection);
+    case 'every':
+      term(e.domain);
+      return body(e.body);
+    case 'true':
+      return;
+  }
+}

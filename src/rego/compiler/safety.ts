@@ -2,7 +2,7 @@
 // order of a body's expressions so that every variable is bound before use (OPA's reordering).
 
 import { RegoError } from '../errors.js';
-import type { FnTarget, RBody, RExpr, RTerm } from './ir.js';
+import { eachChild, eachExprChild, type FnTarget, type RBody, type RExpr, type RTerm } from './ir.js';
 
 type Local = Extract<RTerm, { t: 'local' }>;
 
@@ -34,67 +34,21 @@ export function freeOuter(body: RBody): number[] {
 }
 
 function exprSlots(e: RExpr, out: Set<number>): void {
-  for (const w of e.with) termSlots(w.value, out);
-  switch (e.kind) {
-    case 'term':
-      termSlots(e.term, out);
-      break;
-    case 'unify':
-      termSlots(e.left, out);
-      termSlots(e.right, out);
-      break;
-    case 'somein':
-      if (e.key) termSlots(e.key, out);
-      termSlots(e.value, out);
-      termSlots(e.collection, out);
-      break;
-    case 'every':
-      termSlots(e.domain, out);
-      for (const x of e.body.exprs) exprSlots(x, out);
-      break;
-    case 'true':
-      break;
-  }
+  eachExprChild(
+    e,
+    (t) => termSlots(t, out),
+    (b) => b.exprs.forEach((x) => exprSlots(x, out)),
+  );
 }
 
 function termSlots(t: RTerm, out: Set<number>): void {
-  switch (t.t) {
-    case 'local':
-      out.add(t.slot);
-      break;
-    case 'ref':
-      termSlots(t.head, out);
-      for (const p of t.path) termSlots(p, out);
-      break;
-    case 'array':
-    case 'set':
-      for (const x of t.items) termSlots(x, out);
-      break;
-    case 'object':
-      for (const [k, v] of t.entries) {
-        termSlots(k, out);
-        termSlots(v, out);
-      }
-      break;
-    case 'acompr':
-    case 'scompr':
-      termSlots(t.term, out);
-      for (const x of t.body.exprs) exprSlots(x, out);
-      break;
-    case 'ocompr':
-      termSlots(t.key, out);
-      termSlots(t.value, out);
-      for (const x of t.body.exprs) exprSlots(x, out);
-      break;
-    case 'call':
-      for (const a of t.args) termSlots(a, out);
-      break;
-    case 'template':
-      for (const p of t.parts) if (typeof p !== 'string') termSlots(p, out);
-      break;
-    default:
-      break;
-  }
+  if (t.t === 'local') out.add(t.slot);
+  else
+    eachChild(
+      t,
+      (x) => termSlots(x, out),
+      (b) => b.exprs.forEach((x) => exprSlots(x, out)),
+    );
 }
 
 /** Walks a term in evaluation order; `pattern` positions may bind unbound variables. */
