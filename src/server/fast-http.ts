@@ -22,6 +22,7 @@
 
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { renderError } from './render.js';
 import type { Reply, RequestHeaders } from './types.js';
 
 /** Answers one complete request. The reply must be given before this returns. */
@@ -109,10 +110,8 @@ class FastConnection implements Reply {
   /** Our side is closed: whatever the client still sends is ignored. */
   private ended = false;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
-  private readonly onTimeout = (): void => {
-    this.socket.destroy();
-  };
-  private readonly onError = (): void => {
+  /** Idle too long, or a socket error. */
+  private readonly abort = (): void => {
     this.socket.destroy();
   };
   private readonly onClose = (): void => this.owner.forget(this);
@@ -129,8 +128,8 @@ class FastConnection implements Reply {
     private readonly socket: Socket,
   ) {
     socket.setTimeout(owner.o.firstRequestTimeoutMs);
-    socket.on('timeout', this.onTimeout);
-    socket.on('error', this.onError);
+    socket.on('timeout', this.abort);
+    socket.on('error', this.abort);
     socket.on('close', this.onClose);
     socket.on('end', this.onEnd);
     socket.on('data', this.onData);
@@ -228,7 +227,7 @@ class FastConnection implements Reply {
     this.owner.stats.answered++;
     o.handler(route, h, buf.subarray(bodyStart, bodyStart + length), this);
     // Exactly one response per request keeps the connection in step; a handler bug must not break that.
-    if (this.responses === before) this.send(500, '{"error":"internal error"}', 'unanswered');
+    if (this.responses === before) this.send(500, renderError('internal error'), 'unanswered');
     return bodyStart + length;
   }
 
@@ -247,8 +246,8 @@ class FastConnection implements Reply {
   private release(): void {
     const s = this.socket;
     s.removeListener('data', this.onData);
-    s.removeListener('timeout', this.onTimeout);
-    s.removeListener('error', this.onError);
+    s.removeListener('timeout', this.abort);
+    s.removeListener('error', this.abort);
     s.removeListener('close', this.onClose);
     s.removeListener('end', this.onEnd);
     s.removeListener('drain', this.onDrain);

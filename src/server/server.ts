@@ -280,10 +280,6 @@ export class AgentServer {
     reply.send(status, body, id, extra);
   }
 
-  private nodeReply(res: ServerResponse): Reply {
-    return new NodeReply(this, res);
-  }
-
   // ---- AuthZEN endpoints ----
 
   /** The header checks every AuthZEN POST passes first: client secret, then content type. */
@@ -308,11 +304,22 @@ export class AgentServer {
     const id = this.requestId(h);
     const refused = this.refuse(h);
     if (refused !== undefined) return this.answer(reply, route, refused.status, renderError(refused.msg), id, refused.extra);
+    this.body(reply, route, id, buf);
+  }
+
+  /**
+   * A request whose headers passed, with its body read: parsed, then decided or searched (search
+   * routes come only from node:http, with their response for the client-gone check).
+   */
+  private body(reply: Reply, route: RouteId, id: string, buf: Buffer | undefined, res?: ServerResponse): void {
     const before = reply.responses;
     try {
-      const req = this.parse(reply, route, id, buf);
-      if (req !== undefined) this.decisions(reply, route, id, req);
+      const parsed = this.parse(reply, route, id, buf);
+      if (parsed === undefined) return;
+      if (route >= R_SEARCH_SUBJECT && res !== undefined) this.search(res, route, id, parsed);
+      else this.decisions(reply, route, id, parsed);
     } catch (e) {
+      // A bug, not a policy error (those are caught in decide): answer 500, which PEPs treat as deny.
       this.o.logger.error({ request_id: id, err: e }, 'internal error while handling a decision request');
       if (reply.responses === before) this.answer(reply, route, 500, renderError('internal error'), id);
     }
@@ -348,18 +355,7 @@ export class AgentServer {
     });
     req.on('end', () => {
       if (over) return;
-      const body = rest !== undefined ? Buffer.concat(rest, size) : first;
-      try {
-        const reply = this.nodeReply(res);
-        const parsed = this.parse(reply, route, id, body);
-        if (parsed === undefined) return;
-        if (route >= R_SEARCH_SUBJECT) this.search(res, route, id, parsed);
-        else this.decisions(reply, route, id, parsed);
-      } catch (e) {
-        // A bug, not a policy error (those are caught in decide): answer 500, which PEPs treat as deny.
-        this.o.logger.error({ request_id: id, err: e }, 'internal error while handling a decision request');
-        if (!res.headersSent) this.send(res, route, 500, renderError('internal error'), id);
-      }
+      this.body(new NodeReply(this, res), route, id, rest !== undefined ? Buffer.concat(rest, size) : first, res);
     });
   }
 
