@@ -155,10 +155,15 @@ export class Policy {
    * undefined when neither rules nor base data exist at or below that path.
    */
   entrypoint(path: string): Entrypoint | undefined {
-    if (this.entrypoints.has(path)) return this.entrypoints.get(path);
+    return this.entrypointIn(this.entrypoints, path);
+  }
+
+  /** The entrypoint at `path`, kept in `cache`; its evaluations share `shared` (a session's) if given. */
+  private entrypointIn(cache: Map<string, Entrypoint | undefined>, path: string, shared?: SharedValues): Entrypoint | undefined {
+    if (cache.has(path)) return cache.get(path);
     const ev = this.prepared(path);
-    const ep: Entrypoint | undefined = ev === undefined ? undefined : { evaluate: (input, eo) => this.run(ev, input, eo) };
-    this.entrypoints.set(path, ep);
+    const ep: Entrypoint | undefined = ev === undefined ? undefined : { evaluate: (input, eo) => this.run(ev, input, eo, shared) };
+    cache.set(path, ep);
     return ep;
   }
 
@@ -175,13 +180,7 @@ export class Policy {
     const eps = new Map<string, Entrypoint | undefined>();
     return {
       shared: nodes.map((n) => n.name),
-      entrypoint: (path) => {
-        if (eps.has(path)) return eps.get(path);
-        const ev = this.prepared(path);
-        const ep: Entrypoint | undefined = ev === undefined ? undefined : { evaluate: (input, eo) => this.run(ev, input, eo, shared) };
-        eps.set(path, ep);
-        return ep;
-      },
+      entrypoint: (path) => this.entrypointIn(eps, path, shared),
     };
   }
 
