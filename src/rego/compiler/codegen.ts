@@ -10,12 +10,14 @@
 // fast.
 
 import { getKey } from '../eval/access.js';
-import type { Ctx, Frame } from '../eval/context.js';
+import { NOT_COMPUTED, type Ctx, type Frame } from '../eval/context.js';
 import { equal, plainKeys, RObject, RSet, type PlainObject, type Value } from '../value.js';
 import type { RExpr, RTerm } from './ir.js';
 import type { Step } from './plan-types.js';
-import type { TermPlanner } from './plan-terms.js';
+import { builtinFailure, type TermPlanner } from './plan-terms.js';
 import { arityOf, type Scheduled } from './safety.js';
+import { hasOwnEvaluator } from './node-gen.js';
+import type { RuleNode } from './ruletree.js';
 
 /** What the generator needs from the body planner: closures for the shapes it does not handle. */
 export interface FallbackPlanner {
@@ -43,7 +45,10 @@ function memberOf(v: Value, k: string): Value | undefined {
   return undefined;
 }
 
-const RUNTIME = { getKey, equal, iterKeys, iterVal, memberOf };
+const RUNTIME = { getKey, equal, iterKeys, iterVal, memberOf, NOT_COMPUTED };
+
+/** Builtins that TermPlanner.caller answers itself (rule metadata is fixed per call site). */
+const CALLER_ONLY: ReadonlySet<string> = new Set(['rego.metadata.chain', 'rego.metadata.rule']);
 
 /**
  * Keys a plain property read could find on something other than an object's own data: prototype
@@ -64,7 +69,7 @@ const UNSAFE_KEYS: ReadonlySet<string> = (() => {
 const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 
 /** False under `node --disallow-code-generation-from-strings`: asked once, before any planning. */
-const codegenAvailable = ((): boolean => {
+export const codegenAvailable = ((): boolean => {
   try {
     return new Function('return true')() as boolean;
   } catch {
@@ -80,7 +85,8 @@ export function generateBody(planner: FallbackPlanner, order: Scheduled[], bound
   if (!codegenAvailable) return null;
   const g = new BodyGen(planner, bound);
   g.exprs(order);
-  return g.build();
+  const at = order.length > 0 ? order[0].expr.loc : undefined;
+  return g.build(at === undefined ? 'rego-body' : `rego-body/${at.file}:${at.row}`);
 }
 
 class BodyGen {
@@ -97,12 +103,13 @@ class BodyGen {
     private readonly bound: Set<number>,
   ) {}
 
-  build(): Step {
+  /** `name` becomes the function's sourceURL: CPU profiles then show a body by its rule's place. */
+  build(name: string): Step {
     const names = this.consts.map((_, i) => `K${i} = K[${i}]`);
     const src =
-      `"use strict";\nconst { getKey, equal, iterKeys, iterVal, memberOf } = rt;\n` +
+      `"use strict";\nconst { getKey, equal, iterKeys, iterVal, memberOf, NOT_COMPUTED } = rt;\n` +
       (names.length > 0 ? `const ${names.join(', ')};\n` : '') +
-      `return function body(c, f, k) {\n${this.lines.join('\n')}\nreturn false;\n};`;
+      `return function body(c, f, k) {\n${this.lines.join('\n')}\nreturn false;\n};\n//# sourceURL=${name.replace(/\s/g, '_')}`;
     return new Function('K', 'rt', src)(this.consts, RUNTIME) as Step;
   }
 
@@ -293,6 +300,10 @@ class BodyGen {
           this.emit(`} else if ((${v} = ${this.k(ev)}(c, f)) === undefined) ${fail};`);
           return v;
         }
+        {
+          const at = this.ruleNodeAt(t.path);
+          if (at !== null) return this.ruleRef(t, at.node, at.rest, fail);
+        }
         break;
       case 'array': {
         const items = t.items.map((x) => this.term(x, fail));
@@ -351,6 +362,47 @@ class BodyGen {
     return false;
   }
 
+  /**
+   * The node holding rules that `data.<path>` reaches within its constant prefix, when it has an
+   * evaluator of its own, and the constant keys after it; else null.
+   */
+  private ruleNodeAt(path: RTerm[]): { node: RuleNode; rest: RTerm[] } | null {
+    let node = this.planner.terms.tree.root;
+    for (let i = 0; i < path.length; i++) {
+      const p = path[i];
+      if (p.t !== 'const' || typeof p.v !== 'string') return null;
+      const child = node.children.get(p.v);
+      if (child === undefined) return null;
+      node = child;
+      if (node.hasRules) {
+        const rest = path.slice(i + 1);
+        return hasOwnEvaluator(node) && rest.every((r) => r.t === 'const') ? { node, rest } : null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A rule's value: the evaluation's cache, else the node's own evaluator, called from here
+   * (nodeValue does the same through one shared call site). Under `with data` the general path.
+   */
+  private ruleRef(t: RTerm, node: RuleNode, rest: RTerm[], fail: string): string {
+    const ev = this.planner.terms.evalOf(t, this.bound); // also records the dependency
+    const v = this.tmp();
+    const n = this.k(node);
+    this.emit(`let ${v};`);
+    this.emit(`if (c.dataOverrides === null) {`);
+    this.emit(`${v} = c.cache[${node.id}];`);
+    this.emit(`if (${v} === NOT_COMPUTED) { ${v} = ${n}.compute(c); c.cache[${node.id}] = ${v}; }`);
+    this.emit(`if (${v} === undefined) ${fail};`);
+    if (rest.length > 0) {
+      const x = this.ref(rest, v, fail);
+      this.emit(`${v} = ${x};`);
+    }
+    this.emit(`} else if ((${v} = ${this.k(ev)}(c, f)) === undefined) ${fail};`);
+    return v;
+  }
+
   /** Reads `path` into the value held by the JS expression `head`. */
   private ref(path: RTerm[], head: string, fail: string): string {
     let v = head;
@@ -378,7 +430,9 @@ class BodyGen {
       const x = this.term(t.args[0], fail);
       const items = (t.args[1] as { items: RTerm[] }).items.map((it) => this.term(it, fail));
       const v = this.tmp();
-      this.emit(`const ${v} = ${items.length === 0 ? 'false' : items.map((it) => `equal(${it}, ${x})`).join(' || ')};`);
+      // A string literal equals only the same string: a plain comparison, no call.
+      const same = (it: string): string => (it.startsWith('"') ? `${x} === ${it}` : `equal(${it}, ${x})`);
+      this.emit(`const ${v} = ${items.length === 0 ? 'false' : items.map(same).join(' || ')};`);
       return v;
     }
     const args = t.args.map((a) => this.term(a, fail));
@@ -386,6 +440,31 @@ class BodyGen {
     if (fn.kind === 'builtin' && fn.def.binary !== undefined && args.length === 2) {
       const bin = this.k(fn.def.binary);
       return this.checked(`c.fnOverrides === null ? ${bin}(${args[0]}, ${args[1]}) : ${call}(c, [${args[0]}, ${args[1]}])`, fail);
+    }
+    if (fn.kind === 'user') {
+      // The function's own evaluator, called from here; under `with` replacements the wrapper.
+      const v = this.tmp();
+      this.emit(`let ${v};`);
+      this.emit(`if (c.fnOverrides === null) ${v} = ${this.k(fn.node)}.invoke(c, [${args.join(', ')}], ${this.k(t.loc)});`);
+      this.emit(`else ${v} = ${call}(c, [${args.join(', ')}]);`);
+      this.emit(`if (${v} === undefined) ${fail};`);
+      return v;
+    }
+    if (fn.kind === 'builtin' && !CALLER_ONLY.has(fn.name)) {
+      // The builtin's own function, called from this site: V8 sees one target here and may
+      // inline it (a shared wrapper would make every builtin call site one megamorphic call).
+      // The wrapper still runs under `with` replacements, and failures take its path.
+      const v = this.tmp();
+      const def = this.k(fn.def.fn);
+      const failed = this.k(builtinFailure(fn.name, t.loc));
+      const where = JSON.stringify(`${t.loc.file}:${t.loc.row}`);
+      this.emit(`let ${v};`);
+      this.emit(`if (c.fnOverrides === null) {`);
+      this.emit(`c.location = ${where};`);
+      this.emit(`try { ${v} = ${def}([${args.join(', ')}], c); } catch (e) { ${v} = ${failed}(c, e); }`);
+      this.emit(`} else ${v} = ${call}(c, [${args.join(', ')}]);`);
+      this.emit(`if (${v} === undefined) ${fail};`);
+      return v;
     }
     return this.checked(`${call}(c, [${args.join(', ')}])`, fail);
   }

@@ -14,7 +14,8 @@ import { Resolver, Scope, SlotAlloc } from './resolve.js';
 import type { ModuleInfo, RuleNode, RuleSource, RuleTree } from './ruletree.js';
 import { arityOf, schedule } from './safety.js';
 import { TermPlanner, type BodyPlanner } from './plan-terms.js';
-import { generateBody } from './codegen.js';
+import { codegenAvailable, generateBody } from './codegen.js';
+import { generateNodes } from './node-gen.js';
 import { recordInputUse } from './input-use.js';
 
 type Det = (c: Ctx, f: Frame) => boolean;
@@ -226,6 +227,7 @@ export class Planner implements BodyPlanner {
     this.terms.current = { src, node };
     const bound = new Set<number>();
     let params: Match[] | undefined;
+    let paramSlots: number[] | undefined;
     // Parameters that compute (e.g. a template string) are compared after the body binds
     // their variables: `f($"{x}")` becomes `f(tmp) if { ...; tmp = $"{x}" }`.
     const computed: [RTerm, Term][] = [];
@@ -240,7 +242,13 @@ export class Planner implements BodyPlanner {
         return tmp;
       });
       paramTerms.push(...rts);
-      params = rts.map((p) => this.terms.match(p, bound));
+      paramSlots = [];
+      params = [];
+      for (const p of rts) {
+        // Before match() binds it: `f(x, x)` stores x once and then compares.
+        paramSlots.push(p.t === 'local' && !bound.has(p.slot) ? p.slot : -1);
+        params.push(this.terms.match(p, bound));
+      }
     }
     const paramBound = new Set(bound);
     const extra = [
@@ -311,6 +319,7 @@ export class Planner implements BodyPlanner {
       key,
       suffix,
       params,
+      paramSlots,
       elses,
       constValue: elses.length === 0 ? constValue : undefined,
       loc: rule.loc,
@@ -349,6 +358,8 @@ export class Planner implements BodyPlanner {
       node.constantValue =
         rules.length > 0 && first !== undefined && rules.every((r) => r.constValue !== undefined && equal(r.constValue, first));
     }
+    // Coverage plans closures only (so they can be checked against the generated code).
+    if (codegenAvailable && !this.coverage) generateNodes(this.tree);
   }
 
   /** Plans a query body; returns the step, frame size and the named variables it binds. */

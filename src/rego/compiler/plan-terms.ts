@@ -575,24 +575,13 @@ export class TermPlanner {
       direct = (c, args) => callFunction(c, node, args, loc);
     } else {
       const def = fn.def;
-      const name = fn.name;
+      const failed = builtinFailure(fn.name, loc);
       direct = (c, args) => {
         c.location = where;
         try {
           return def.fn(args, c);
         } catch (err) {
-          // A RangeError that reaches here is the stack or heap running out (builtins report their
-          // own depth limits as BuiltinErrors): the evaluation fails (closed), it is not "undefined".
-          if (err instanceof RegoError || err instanceof RangeError) throw err;
-          const be =
-            err instanceof BuiltinError
-              ? err
-              : new BuiltinError(err instanceof Error ? err.message : String(err), 'eval_builtin_error');
-          if (be.halt) throw new RegoError(be.code, `${name}: ${be.message}`, loc);
-          // OPA records the error and treats the call as undefined; a strict evaluation fails
-          // with the first recorded error once it has run to the end.
-          if (c.strict) c.recordBuiltinError(new RegoError(be.code, `${name}: ${be.message}`, loc));
-          return undefined;
+          return failed(c, err);
         }
       };
     }
@@ -615,6 +604,22 @@ export class TermPlanner {
       return direct(c, args);
     };
   }
+}
+
+/**
+ * What a builtin call that threw becomes: OPA records a builtin error and treats the call as
+ * undefined (a strict evaluation then fails with the first such error once it has run to the
+ * end); halting errors, evaluation errors and a RangeError (the stack or heap running out —
+ * builtins report their own depth limits as BuiltinErrors) fail the evaluation, closed.
+ */
+export function builtinFailure(name: string, loc: Location): (c: Ctx, err: unknown) => undefined {
+  return (c, err) => {
+    if (err instanceof RegoError || err instanceof RangeError) throw err;
+    const be = err instanceof BuiltinError ? err : new BuiltinError(err instanceof Error ? err.message : String(err), 'eval_builtin_error');
+    if (be.halt) throw new RegoError(be.code, `${name}: ${be.message}`, loc);
+    if (c.strict) c.recordBuiltinError(new RegoError(be.code, `${name}: ${be.message}`, loc));
+    return undefined;
+  };
 }
 
 /** data[k0][k1]... with run-time keys: follow rule-tree nodes, then base data or a node's value. */

@@ -29,6 +29,8 @@ export interface PlannedRule extends PlannedClause {
   suffix?: Eval[];
   /** Function parameters, matched against the arguments before the body runs. */
   params?: Match[];
+  /** Per parameter: the frame slot of a variable seen first there (matching is a store), or -1. */
+  paramSlots?: number[];
   /** The rest of an `else` chain, tried in order when the body has no solution. */
   elses: PlannedClause[];
   /** The head value when it is a constant (lets `allow if ...` stop at the first success). */

@@ -6,6 +6,9 @@ import type { Rule, Term } from '../ast.js';
 import { RegoError } from '../errors.js';
 import type { PackageAnnotations } from './metadata.js';
 import type { PlannedRule } from './plan-types.js';
+import type { Ctx } from '../eval/context.js';
+import type { Location } from '../errors.js';
+import type { Value } from '../value.js';
 
 export interface RuleSource {
   rule: Rule;
@@ -42,6 +45,12 @@ export class RuleNode {
   plannedDyn: PlannedRule[] = [];
   plannedFuncs: PlannedRule[] = [];
   plannedDefaultFunc: PlannedRule | undefined;
+  /**
+   * Generated evaluators (node-gen.ts): the node's value from its own rules, and a call of its
+   * function clauses. Absent when code generation from strings is unavailable.
+   */
+  compute: ((c: Ctx) => Value | undefined) | undefined;
+  invoke: ((c: Ctx, args: Value[], loc: Location) => Value | undefined) | undefined;
   /** Every complete rule yields this same constant: stop at the first success. */
   constantValue = false;
   /** A package path (its document is an object even when no rule is defined). */

@@ -24,6 +24,7 @@ export function nodeValue(c: Ctx, node: RuleNode): Value | undefined {
 }
 
 function computeNode(c: Ctx, node: RuleNode): Value | undefined {
+  if (node.compute !== undefined) return node.compute(c);
   if (node.complete.length > 0 || node.defaultRule !== undefined) return evalComplete(c, node);
   if (node.sets.length > 0) return evalSet(c, node);
   return materialize(c, node);
@@ -80,7 +81,7 @@ function isObj(v: Value): boolean {
 }
 
 /** Runs one rule body (and its else chain); calls out(value) per solution. */
-function runRule(c: Ctx, r: PlannedRule, f: Frame, out: (v: Value, f: Frame) => boolean): void {
+export function runRule(c: Ctx, r: PlannedRule, f: Frame, out: (v: Value, f: Frame) => boolean): void {
   let found = false;
   r.body(c, f, () => {
     found = true;
@@ -333,6 +334,7 @@ function isPrefix(a: readonly string[], b: readonly string[]): boolean {
 
 /** Calls a user function with evaluated arguments. */
 export function callFunction(c: Ctx, node: RuleNode, args: Value[], loc: Location): Value | undefined {
+  if (node.invoke !== undefined) return node.invoke(c, args, loc);
   c.tick(loc);
   let result: Value | undefined;
   const constant = node.constantValue;
