@@ -88,7 +88,7 @@ export class SearchHandler {
       );
     }
 
-    const scan: Scan = { pos, examined: 0, errors: 0, firstError: undefined, full: false, results: [], outOfTime: false };
+    const scan: Scan = { pos, examined: 0, errors: 0, firstError: undefined, full: false, results: [], outOfTime: false, stride: 1, clockAt: t0 };
     const deadline = t0 + this.o.timeoutMs;
     // The candidates' inputs differ only in the searched part: the rest of the policy is computed once.
     const decide = source.session(req.kind);
@@ -133,7 +133,17 @@ interface Scan {
   /** Positions of the allowed candidates. */
   results: number[];
   outOfTime: boolean;
+  /** Candidates between two readings of the clock (see scanSlice), and the last reading. */
+  stride: number;
+  clockAt: number;
 }
+
+/**
+ * The clock is read about every CLOCK_MS, not after every candidate: a reading cost 0.1–0.2 µs
+ * here, a fifth to a third of what a candidate of the starter policy costs.
+ */
+const CLOCK_MS = 0.05;
+const MAX_STRIDE = 64;
 
 /**
  * Examines candidates until the search ends (true) or the slice's time is up (false). A plain
@@ -146,6 +156,7 @@ interface Scan {
 function scanSlice(plan: Plan, decide: Decide, metrics: AgentMetrics, s: Scan, limit: number | undefined, max: number, sliceEnd: number): boolean {
   const count = plan.count;
   const results = s.results;
+  let left = s.stride;
   while (s.pos < count) {
     if (s.examined === max) return true; // only reached with a limit (checked before the scan)
     const i = s.pos;
@@ -163,7 +174,15 @@ function scanSlice(plan: Plan, decide: Decide, metrics: AgentMetrics, s: Scan, l
       results.push(i);
       s.full = results.length === limit;
     }
-    if (performance.now() >= sliceEnd) return false;
+    if (--left === 0) {
+      const now = performance.now();
+      if (now >= sliceEnd) return false;
+      // The stride doubles while readings come sooner than CLOCK_MS apart and halves when later,
+      // so a slow policy still has the clock read after every candidate.
+      s.stride = now - s.clockAt < CLOCK_MS ? Math.min(s.stride * 2, MAX_STRIDE) : Math.max(s.stride >> 1, 1);
+      s.clockAt = now;
+      left = s.stride;
+    }
   }
   return true;
 }
