@@ -21,6 +21,8 @@ const ALLOW: Decision = Object.freeze({ allowed: true, extra: '' });
 const DENY: Decision = Object.freeze({ allowed: false, extra: '' });
 const INVALID: Decision = Object.freeze({ allowed: false, reason: 'invalid policy decision', extra: '' });
 const EVAL_ERROR = 'policy evaluation error';
+/** How many recent decision objects keep their interpreted Decision (see decideWith). */
+const RECENT = 4;
 
 /** `vengtoo/authz/decision` → `vengtoo/authz/allow`. */
 export function fallbackPath(decisionPath: string): string {
@@ -56,9 +58,12 @@ function decideWith(policy: Pick<EntrypointSource, 'entrypoint'>, decisionPath: 
   const primary = policy.entrypoint(decisionPath);
   const fallback = allowPath === decisionPath ? undefined : policy.entrypoint(allowPath);
 
-  // Results are immutable values; the same object twice (a constant rule) reuses its Decision.
-  let lastValue: Value | undefined;
-  let lastDecision: Decision = NO_DECISION;
+  // Results are immutable values, and a policy with constant decision objects returns the same
+  // few objects again and again (a search alternates between its allow and its deny): the last
+  // RECENT objects seen keep their Decision, so interpret() runs once per distinct object.
+  const seenValues: (Value | undefined)[] = new Array(RECENT).fill(undefined);
+  const seenDecisions: Decision[] = new Array(RECENT).fill(NO_DECISION);
+  let next = 0;
 
   const decide: Decide = (input: EvaluationInput): Decision => {
     let v: Value | undefined;
@@ -71,11 +76,12 @@ function decideWith(policy: Pick<EntrypointSource, 'entrypoint'>, decisionPath: 
     if (v === undefined) return NO_DECISION;
     if (v === true) return ALLOW;
     if (v === false) return DENY;
-    if (v === lastValue) return lastDecision;
+    for (let i = 0; i < RECENT; i++) if (seenValues[i] === v) return seenDecisions[i];
     const d = interpret(v);
     if (typeof v === 'object' && v !== null) {
-      lastValue = v;
-      lastDecision = d;
+      seenValues[next] = v;
+      seenDecisions[next] = d;
+      next = (next + 1) % RECENT;
     }
     return d;
   };

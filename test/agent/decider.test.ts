@@ -56,3 +56,15 @@ it('a policy without either rule denies everything', () => {
   assert.equal(hasDecision || hasAllow, false);
   assert.equal(decide(input('a')).reason, 'no policy decision');
 });
+
+it('constant decision objects: each keeps its own answer when many alternate (recent ones are remembered)', () => {
+  // Six distinct constant decisions, more than are remembered, visited in an order that keeps
+  // evicting: every answer must still be the one of its own object.
+  const rules = Array.from({ length: 6 }, (_, i) => `decision := {"allowed": ${i % 2 === 0}, "reason": "r${i}"} if input.subject.id == "u${i}"`);
+  const policy = compile([{ file: 'p.rego', source: `package vengtoo.authz\n${rules.join('\n')}\n` }], {});
+  const { decide } = makeDecider(policy, 'vengtoo/authz/decision');
+  for (const i of [0, 1, 0, 2, 3, 4, 5, 0, 5, 1, 4, 2, 3, 3, 0]) {
+    const d = decide(input(`u${i}`));
+    assert.deepEqual({ allowed: d.allowed, reason: d.reason }, { allowed: i % 2 === 0, reason: `r${i}` }, `u${i}`);
+  }
+});

@@ -200,11 +200,15 @@ function toRegex(src: string, delims: string): string {
 
 type Matcher = (s: string) => boolean;
 
-/** Per delimiter set, pattern → matcher. Nested maps: a lookup builds no key string. */
+/**
+ * Per delimiter set, pattern → matcher (or the pattern's syntax error). The default set (`[]`,
+ * i.e. ".") has its own cache: nearly every call uses it, and it then costs one lookup.
+ */
+const defaultCache = new BoundedCache<Matcher | BuiltinError>(1000);
 const caches = new Map<string, BoundedCache<Matcher | BuiltinError>>();
 
 function compileGlob(pattern: string, delims: string): Matcher {
-  let cache = caches.get(delims);
+  let cache = delims === '.' ? defaultCache : caches.get(delims);
   if (cache === undefined) {
     if (caches.size > 64) caches.clear();
     caches.set(delims, (cache = new BoundedCache<Matcher | BuiltinError>(1000)));
@@ -218,7 +222,7 @@ function compileGlob(pattern: string, delims: string): Matcher {
     }
     cache.set(pattern, c);
   }
-  if (c instanceof BuiltinError) throw new BuiltinError(c.message);
+  if (typeof c !== 'function') throw new BuiltinError(c.message);
   return c;
 }
 
