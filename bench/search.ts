@@ -11,7 +11,9 @@
 //                the same decide() calls in a bare loop: the policy's share of the time.
 //   over HTTP    the built agent process (dist/) on 127.0.0.1 with one keep-alive
 //                connection, searches one after another; includes sending and reading the
-//                response (10,000 results are ~390 KB of JSON).
+//                response (10,000 results are ~390 KB of JSON). Beside the client's wall time,
+//                the CPU the agent process used per search (Linux /proc), which other processes
+//                on the machine disturb less.
 // Absolute times drift on shared machines: the load average is printed with the figures.
 
 import { spawn } from 'node:child_process';
@@ -175,7 +177,24 @@ function postJson(agent: HttpAgent, port: number, body: string): Promise<{ statu
   });
 }
 
-async function overHttp(data: PlainObject): Promise<Map<string, number[]>> {
+/** CPU milliseconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+interface HttpRuns {
+  times: number[];
+  /** The agent process's CPU milliseconds per search over the measured runs. */
+  agentCpu: number;
+}
+
+async function overHttp(data: PlainObject): Promise<Map<string, HttpRuns>> {
   const dir = mkdtempSync(join(tmpdir(), 'vengtoo-bench-search-'));
   writeFileSync(join(dir, 'policy.rego'), readFileSync(join(ROOT, 'examples', 'policy.rego')));
   writeFileSync(join(dir, 'data.json'), JSON.stringify(data));
@@ -196,7 +215,7 @@ async function overHttp(data: PlainObject): Promise<Map<string, number[]>> {
       proc.on('exit', (code) => reject(new Error(`agent exited (${code})`)));
     });
     const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
-    const out = new Map<string, number[]>();
+    const out = new Map<string, HttpRuns>();
     for (const c of CASES) {
       const body = JSON.stringify(c.body);
       const run = async (): Promise<number> => {
@@ -210,8 +229,9 @@ async function overHttp(data: PlainObject): Promise<Map<string, number[]>> {
       };
       for (let i = 0; i < 5; i++) await run();
       const times: number[] = [];
+      const cpu0 = processCpuMs(proc.pid as number);
       for (let i = 0; i < RUNS; i++) times.push(await run());
-      out.set(c.name, times);
+      out.set(c.name, { times, agentCpu: (processCpuMs(proc.pid as number) - cpu0) / RUNS });
     }
     agent.destroy();
     return out;
@@ -237,12 +257,14 @@ function reportInProcess(m: Map<string, { search: Sample[]; decide: Sample[] }>)
   }
 }
 
-function reportHttp(m: Map<string, number[]>): void {
-  console.log('\nover HTTP (agent process, one keep-alive connection), client-side wall time:');
-  console.log('  case                                              median ms    p90 ms   fastest ms');
+function reportHttp(m: Map<string, HttpRuns>): void {
+  console.log('\nover HTTP (agent process, one keep-alive connection), client-side wall time, and the agent process\'s CPU per search:');
+  console.log('  case                                              median ms    p90 ms   fastest ms   agent CPU ms');
   for (const c of CASES) {
-    const t = m.get(c.name)!;
-    console.log(`  ${c.name.padEnd(48)} ${median(t).toFixed(2).padStart(9)} ${pct(t, 90).toFixed(2).padStart(9)} ${Math.min(...t).toFixed(2).padStart(12)}`);
+    const { times: t, agentCpu } = m.get(c.name)!;
+    console.log(
+      `  ${c.name.padEnd(48)} ${median(t).toFixed(2).padStart(9)} ${pct(t, 90).toFixed(2).padStart(9)} ${Math.min(...t).toFixed(2).padStart(12)} ${agentCpu.toFixed(2).padStart(14)}`,
+    );
   }
 }
 
