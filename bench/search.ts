@@ -132,8 +132,8 @@ async function inProcess(data: PlainObject): Promise<Map<string, { search: Sampl
       last = await handler.handle('resource' as SearchKind, body, 'bench', () => false);
     };
     const check = (): void => {
-      if (last?.status !== 200) throw new Error(`${c.name}: ${last?.status} ${last?.body.slice(0, 200)}`);
-      const got = (JSON.parse(last.body) as { results: unknown[] }).results.length;
+      if (last?.status !== 200) throw new Error(`${c.name}: ${last?.status} ${String(last?.body).slice(0, 200)}`);
+      const got = (JSON.parse(String(last.body)) as { results: unknown[] }).results.length;
       if (got !== c.results) throw new Error(`${c.name}: ${got} results, expected ${c.results}`);
     };
     const rtype = (c.body.resource as { type: string }).type;

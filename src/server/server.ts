@@ -260,14 +260,15 @@ export class AgentServer {
     }
   }
 
-  private send(res: ServerResponse, route: RouteId, status: number, body: string, id: string, extra?: readonly string[]): void {
+  private send(res: ServerResponse, route: RouteId, status: number, body: string | Buffer, id: string, extra?: readonly string[]): void {
     this.o.metrics.recordRequest(route, status);
     this.write(res, status, body, id, extra);
   }
 
   /** @internal (NodeReply) */
-  write(res: ServerResponse, status: number, body: string, id: string, extra?: readonly string[]): void {
-    const headers: Headers = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', id];
+  write(res: ServerResponse, status: number, body: string | Buffer, id: string, extra?: readonly string[]): void {
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const headers: Headers = ['content-type', JSON_TYPE, 'content-length', String(length), 'x-request-id', id];
     if (extra !== undefined) headers.push(...extra);
     if (this.closing) headers.push('connection', 'close');
     res.writeHead(status, headers);

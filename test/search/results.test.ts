@@ -1,5 +1,5 @@
-// What a search finds, against plain references: the results list is assembled from slices of
-// one precomputed text (search.ts, resultList), so whatever subset of candidates is allowed, and
+// What a search finds, against plain references: the results list is assembled from byte ranges
+// of one precomputed list (search.ts, resultList), so whatever subset of candidates is allowed, and
 // however it is paged, the JSON must be exactly the allowed candidates in order (ids with quotes,
 // backslashes and non-ASCII characters); and a search shares the rules that do not depend on the
 // searched part of the input (Policy.session), so it must find what fresh evaluations find.
@@ -59,13 +59,13 @@ it('the results are exactly the allowed candidates, for runs of every length, in
     const expected = sorted.filter(allowed).map((id) => ({ type: 'doc', id }));
     const whole = await h.handle('resource', request(), 'x', () => false);
     assert.equal(whole?.status, 200, name);
-    assert.deepEqual(JSON.parse(whole!.body).results, expected, name);
+    assert.deepEqual(JSON.parse(String(whole!.body)).results, expected, name);
 
     const paged: unknown[] = [];
     let token: string | undefined;
     for (let pages = 0; pages < N; pages++) {
       const r = await h.handle('resource', request({ limit: 37, ...(token ? { token } : {}) }), 'x', () => false);
-      const body = JSON.parse(r!.body) as { results: unknown[]; page: { next_token: string } };
+      const body = JSON.parse(String(r!.body)) as { results: unknown[]; page: { next_token: string } };
       paged.push(...body.results);
       token = body.page.next_token;
       if (token === '') break;
@@ -100,8 +100,8 @@ it('the starter policy: searches that share subject-side rules find what fresh e
     const a = await shared.handle(kind, structuredClone(body), 'x', () => false);
     const b = await fresh.handle(kind, structuredClone(body), 'x', () => false);
     assert.equal(a?.status, 200);
-    assert.equal(a?.body, b?.body, `${kind} ${JSON.stringify(body)}`);
-    if (JSON.parse(a!.body).results.length > 0) nonEmpty++;
+    assert.equal(String(a?.body), String(b?.body), `${kind} ${JSON.stringify(body)}`);
+    if (JSON.parse(String(a!.body)).results.length > 0) nonEmpty++;
   };
   const subjects = [...Object.keys(principals.agent).map((id) => ({ type: 'agent', id })), ...Object.keys(principals.user).map((id) => ({ type: 'user', id }))];
   for (const subject of subjects) {
