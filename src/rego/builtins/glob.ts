@@ -207,7 +207,13 @@ type Matcher = (s: string) => boolean;
 const defaultCache = new BoundedCache<Matcher | BuiltinError>(1000);
 const caches = new Map<string, BoundedCache<Matcher | BuiltinError>>();
 
+/** The last pattern matched and its matcher: a policy loop calls one pattern many times in a row. */
+let lastPattern = '';
+let lastDelims = '';
+let lastMatcher: Matcher | undefined;
+
 function compileGlob(pattern: string, delims: string): Matcher {
+  if (pattern === lastPattern && delims === lastDelims && lastMatcher !== undefined) return lastMatcher;
   let cache = delims === '.' ? defaultCache : caches.get(delims);
   if (cache === undefined) {
     if (caches.size > 64) caches.clear();
@@ -223,6 +229,9 @@ function compileGlob(pattern: string, delims: string): Matcher {
     cache.set(pattern, c);
   }
   if (typeof c !== 'function') throw new BuiltinError(c.message);
+  lastPattern = pattern;
+  lastDelims = delims;
+  lastMatcher = c;
   return c;
 }
 
@@ -273,6 +282,10 @@ export function simpleMatcher(pattern: string, delims: string): Matcher | null {
   if (kinds[m - 1] === STAR && kinds.slice(0, -1).every((k) => k === LIT) && !/[\uD800-\uDFFF]/.test(delims)) {
     const prefix = chars.slice(0, -1).join('');
     const codes = Array.from(delims, (d) => d.charCodeAt(0));
+    if (delims.length === 1) {
+      // One delimiter (the default "."): the builtin search for it.
+      return prefix === '' ? (s) => !s.includes(delims) : (s) => s.startsWith(prefix) && s.indexOf(delims, prefix.length) === -1;
+    }
     return (s) => {
       if (!s.startsWith(prefix)) return false;
       for (let i = prefix.length; i < s.length; i++) {
