@@ -217,16 +217,37 @@ function planFor(req: SearchRequest, source: SearchSource): Plan {
   const { ids, properties } = c;
   const type = wanted.type;
   const sent = wanted.properties;
-  const entity = (i: number): Entity => {
-    const props = merged(properties[i], sent);
-    return props === undefined ? { type, id: ids[i] } : { type, id: ids[i], properties: props };
-  };
+  const entity =
+    sent === undefined
+      ? storedEntities(c, type)
+      : (i: number): Entity => {
+          const props = merged(properties[i], sent);
+          return props === undefined ? { type, id: ids[i] } : { type, id: ids[i], properties: props };
+        };
   const all = resultList(c, type);
   const render = (positions: readonly number[], head: string, tail: string): Buffer => slices(all, positions, head, tail);
   const a = action as EvaluationInput['action'];
   return searchedKind === 'subject'
     ? { count: ids.length, input: (i) => make(entity(i), other, a), render }
     : { count: ids.length, input: (i) => make(other, entity(i), a), render };
+}
+
+/**
+ * The candidates as entities with their stored properties, made on first use and kept with the
+ * candidate list (inputs are never modified by evaluation): a search that sends no properties of
+ * its own then builds only each candidate's outer input object.
+ */
+const entityLists = new WeakMap<Candidates, (i: number) => Entity>();
+function storedEntities(c: Candidates, type: string): (i: number) => Entity {
+  let at = entityLists.get(c);
+  if (at !== undefined) return at;
+  const list: Entity[] = c.ids.map((id, i) => {
+    const props = c.properties[i];
+    return props === undefined ? { type, id } : { type, id, properties: props };
+  });
+  at = (i) => list[i];
+  entityLists.set(c, at);
+  return at;
 }
 
 /** Every candidate's result JSON, comma-separated, as UTF-8, and where each starts. */
