@@ -358,8 +358,9 @@ export class Planner implements BodyPlanner {
       node.constantValue =
         rules.length > 0 && first !== undefined && rules.every((r) => r.constValue !== undefined && equal(r.constValue, first));
     }
-    // Coverage plans closures only (so they can be checked against the generated code).
-    if (codegenAvailable && !this.coverage) generateNodes(this.tree);
+    // Coverage plans closures only (so they can be checked against the generated code); a policy
+    // with errors is not evaluated, so its nodes need no evaluators.
+    if (codegenAvailable && !this.coverage && this.errors.length === 0) generateNodes(this.tree);
   }
 
   /** Plans a query body; returns the step, frame size and the named variables it binds. */
