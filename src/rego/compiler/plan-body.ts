@@ -413,7 +413,6 @@ function withStep(inner: Step, mods: WithPlan[], cacheSize: number): Step {
       }
     }
     c.cache = new Array(cacheSize).fill(NOT_COMPUTED);
-    c.fnCache = null;
     const modified = c.save();
     try {
       return inner(c, f, () => {

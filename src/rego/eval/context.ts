@@ -48,8 +48,6 @@ export class Ctx implements BuiltinContext {
   data: Value;
   /** Virtual document cache, indexed by rule-tree node id. Replaced wholesale inside `with`. */
   cache: (Value | undefined | typeof NOT_COMPUTED)[];
-  /** Function results memo keyed by node id + canonical args; replaced inside `with`. */
-  fnCache: Map<string, Value | undefined> | null = null;
   dataOverrides: DataOverride[] | null = null;
   fnOverrides: Map<string, FnOverride> | null = null;
   strict: boolean;
@@ -81,7 +79,11 @@ export class Ctx implements BuiltinContext {
     this.host = opts?.host ?? NO_HOST;
     this.now = opts?.nowNs;
     this.covered = opts?.coverage ?? null;
+    this.opts = opts;
   }
+
+  /** The options the context was last set up with (reset skips them when they are the same). */
+  private opts: EvalOptions | undefined;
 
   /** Prepares a used context for the next evaluation (cheaper than a new one). */
   reset(input: Value | undefined, opts: EvalOptions | undefined): void {
@@ -90,20 +92,23 @@ export class Ctx implements BuiltinContext {
     // (fill was the top line of a search's profile).
     const cache = this.cache;
     for (let i = 0; i < cache.length; i++) cache[i] = NOT_COMPUTED;
-    this.fnCache = null;
     this.dataOverrides = null;
     this.fnOverrides = null;
-    this.strict = opts?.strictBuiltinErrors ?? false;
     this.builtinError = null;
     this.steps = 0;
-    this.maxSteps = opts?.maxSteps ?? 0;
-    this.maxTimeMs = opts?.maxTimeMs ?? 0;
     this.clockStart = 0;
     this.memoMap = null;
-    this.host = opts?.host ?? NO_HOST;
     this.location = '';
     this.now = opts?.nowNs;
-    this.covered = opts?.coverage ?? null;
+    if (opts !== this.opts) {
+      // Usually the policy's defaults object, the same every time.
+      this.opts = opts;
+      this.strict = opts?.strictBuiltinErrors ?? false;
+      this.maxSteps = opts?.maxSteps ?? 0;
+      this.maxTimeMs = opts?.maxTimeMs ?? 0;
+      this.host = opts?.host ?? NO_HOST;
+      this.covered = opts?.coverage ?? null;
+    }
   }
 
   /** Records a builtin error of a strict evaluation; the first one is the evaluation's error. */
@@ -161,7 +166,6 @@ export class Ctx implements BuiltinContext {
     return {
       input: this.input,
       cache: this.cache,
-      fnCache: this.fnCache,
       dataOverrides: this.dataOverrides,
       fnOverrides: this.fnOverrides,
     };
@@ -169,7 +173,6 @@ export class Ctx implements BuiltinContext {
   restore(s: SavedState): void {
     this.input = s.input;
     this.cache = s.cache;
-    this.fnCache = s.fnCache;
     this.dataOverrides = s.dataOverrides;
     this.fnOverrides = s.fnOverrides;
   }
@@ -178,7 +181,6 @@ export class Ctx implements BuiltinContext {
 export interface SavedState {
   input: Value | undefined;
   cache: (Value | undefined | typeof NOT_COMPUTED)[];
-  fnCache: Map<string, Value | undefined> | null;
   dataOverrides: DataOverride[] | null;
   fnOverrides: Map<string, FnOverride> | null;
 }
