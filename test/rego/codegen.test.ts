@@ -119,3 +119,17 @@ test('with code generation from strings disabled, the closure planner answers th
     result: { allowed: true, reason: 'Access granted via role', access_path: 'role' },
   });
 });
+
+test('file names and rule paths cannot reach the generated code (they only name it for profiles)', () => {
+  const g = globalThis as { pwned?: boolean };
+  delete g.pwned;
+  // Ref-head keys and a file name that would end a sourceURL comment if copied in: one would break
+  // the generated source, the other would add code to it.
+  for (const evil of ['\n)(', '\nglobalThis.pwned = true;\n//', '\u2028)(']) {
+    const source = `package t\nobj[${JSON.stringify(evil)}] := 1 if input.x\np := v if v := obj[${JSON.stringify(evil)}]\nf(x) := x + 1\nq := f(1)\n`;
+    const policy = compile([{ file: `evil${evil}*/.rego`, source }]);
+    assert.equal(policy.entrypoint('t/p')?.evaluate({ x: true }), 1, JSON.stringify(evil));
+    assert.equal(policy.entrypoint('t/q')?.evaluate({}), 2, JSON.stringify(evil));
+  }
+  assert.equal(g.pwned, undefined);
+});

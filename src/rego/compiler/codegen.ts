@@ -16,7 +16,7 @@ import type { RExpr, RTerm } from './ir.js';
 import type { Step } from './plan-types.js';
 import { builtinFailure, type TermPlanner } from './plan-terms.js';
 import { arityOf, type Scheduled } from './safety.js';
-import { hasOwnEvaluator } from './node-gen.js';
+import { hasOwnEvaluator, sourceName } from './node-gen.js';
 import type { RuleNode } from './ruletree.js';
 
 /** What the generator needs from the body planner: closures for the shapes it does not handle. */
@@ -109,7 +109,7 @@ class BodyGen {
     const src =
       `"use strict";\nconst { getKey, equal, iterKeys, iterVal, memberOf, NOT_COMPUTED } = rt;\n` +
       (names.length > 0 ? `const ${names.join(', ')};\n` : '') +
-      `return function body(c, f, k) {\n${this.lines.join('\n')}\nreturn false;\n};\n//# sourceURL=${name.replace(/\s/g, '_')}`;
+      `return function body(c, f, k) {\n${this.lines.join('\n')}\nreturn false;\n};\n//# sourceURL=${sourceName(name)}`;
     return new Function('K', 'rt', src)(this.consts, RUNTIME) as Step;
   }
 

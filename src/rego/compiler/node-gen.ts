@@ -18,6 +18,15 @@ export function hasOwnEvaluator(node: RuleNode): boolean {
   return node.complete.length > 0 || node.defaultRule !== undefined || node.sets.length > 0;
 }
 
+/**
+ * A name for a generated function's sourceURL comment. It comes from file names and rule paths,
+ * which are the policy author's text: only characters that cannot end the comment (or be read
+ * as anything but a name) are kept.
+ */
+export function sourceName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.:\/@-]/g, '_');
+}
+
 const FOUND = (): boolean => true;
 const NO_SLOTS: Frame = [];
 
@@ -62,7 +71,7 @@ class NodeGen {
     const src =
       `"use strict";\nconst { FOUND, NO_SLOTS, single, runRule, RSet, equal, functionConflict } = rt;\n` +
       (names.length > 0 ? `const ${names.join(', ')};\n` : '') +
-      `return function ${signature} {\n${this.lines.join('\n')}\n};\n//# sourceURL=rego-node/${this.node.name}`;
+      `return function ${signature} {\n${this.lines.join('\n')}\n};\n//# sourceURL=${sourceName('rego-node/' + this.node.name)}`;
     return new Function('K', 'rt', src)(this.consts, RUNTIME) as T;
   }
 
