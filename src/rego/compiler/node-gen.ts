@@ -4,11 +4,11 @@
 // rules, so each rule body is called from a site of its own. With one generic loop calling every
 // body of the policy, V8 sees a megamorphic call there and inlines nothing; here each call has
 // one target, and a small body is inlined into its node. The generic functions stay as the
-// reference and the fallback (no code generation from strings, `with` replacements).
+// reference and the fallback (coverage, no code generation from strings, `with` replacements).
 
 import type { Location } from '../errors.js';
 import type { Ctx, Frame } from '../eval/context.js';
-import { conflict, runRule } from '../eval/rules.js';
+import { conflict, runRule, single } from '../eval/rules.js';
 import { equal, RSet, type Value } from '../value.js';
 import type { PlannedRule } from './plan-types.js';
 import type { RuleNode, RuleTree } from './ruletree.js';
@@ -29,12 +29,6 @@ export function sourceName(name: string): string {
 
 const FOUND = (): boolean => true;
 const NO_SLOTS: Frame = [];
-
-/** A complete rule has one value: a second, different one is a conflict. */
-function single(prev: Value | undefined, v: Value, loc: Location): Value {
-  if (prev !== undefined && !equal(prev, v)) throw conflict('complete rules must not produce multiple outputs', loc);
-  return v;
-}
 
 function functionConflict(loc: Location): Error {
   return conflict('functions must not produce multiple outputs for same inputs', loc);

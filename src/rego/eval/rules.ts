@@ -148,7 +148,7 @@ function evalComplete(c: Ctx, node: RuleNode): Value | undefined {
 }
 
 /** A complete rule has one value: a second, different one is a conflict. */
-function single(prev: Value | undefined, v: Value, loc: Location): Value {
+export function single(prev: Value | undefined, v: Value, loc: Location): Value {
   if (prev !== undefined && !equal(prev, v)) throw conflict('complete rules must not produce multiple outputs', loc);
   return v;
 }
