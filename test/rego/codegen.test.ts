@@ -133,3 +133,10 @@ test('file names and rule paths cannot reach the generated code (they only name 
   }
   assert.equal(g.pwned, undefined);
 });
+
+test('x in a literal collection: string items compare as strings, others by Rego equality', () => {
+  // input.y keeps the collection from being folded to a constant: the items are compared one by one.
+  const src = 'p if input.x in {"a", 1, [2], input.y}';
+  const cases: [Value, true | undefined][] = [['a', true], ['b', undefined], [1, true], ['1', undefined], [[2], true], [['2'], undefined], [{ k: 1 }, true]];
+  for (const [x, want] of cases) assert.equal(evalRule(src, { x, y: { k: 1 } }), want, JSON.stringify(x));
+});

@@ -428,10 +428,14 @@ class BodyGen {
     if (fn.kind === 'builtin' && fn.name === 'internal.member_2' && (t.args[1].t === 'set' || t.args[1].t === 'array')) {
       // `x in {a, b}` with a literal collection: compare with each item, build nothing.
       const x = this.term(t.args[0], fail);
-      const items = (t.args[1] as { items: RTerm[] }).items.map((it) => this.term(it, fail));
+      const terms = (t.args[1] as { items: RTerm[] }).items;
+      const items = terms.map((it) => this.term(it, fail));
       const v = this.tmp();
-      // A string literal equals only the same string: a plain comparison, no call.
-      const same = (it: string): string => (it.startsWith('"') ? `${x} === ${it}` : `equal(${it}, ${x})`);
+      // A string constant equals only the same string: a plain comparison, no call.
+      const same = (it: string, j: number): string => {
+        const c = terms[j];
+        return c.t === 'const' && typeof c.v === 'string' ? `${x} === ${it}` : `equal(${it}, ${x})`;
+      };
       this.emit(`const ${v} = ${items.length === 0 ? 'false' : items.map(same).join(' || ')};`);
       return v;
     }
